@@ -1,0 +1,36 @@
+"""Staged, all-or-nothing writing of output files.
+
+Every output is written to a temporary file next to its target first, and only when all of them
+are complete are they moved into place, so a failure never leaves a mix of old and new outputs.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+
+def publish(files: Mapping[Path, bytes]) -> list[Path]:
+    """Write every file to a temporary sibling, then move them all into place. Returns the files
+    whose content changed; a file whose bytes are already there is left untouched."""
+    staged: list[tuple[str, Path]] = []
+    try:
+        for target, data in files.items():
+            if target.is_file() and target.read_bytes() == data:
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            staged.append((tmp, target))
+    except BaseException:
+        for tmp, _ in staged:
+            Path(tmp).unlink(missing_ok=True)
+        raise
+    for tmp, target in staged:
+        os.replace(tmp, target)
+    return [target for _, target in staged]

@@ -1,0 +1,187 @@
+"""The ``coprod`` command: a thin Click layer over :mod:`coprod.pipeline`.
+
+Each command parses its arguments, calls one pipeline function and turns domain errors into a
+message and an exit code (DESIGN §5). The data stack is imported inside the commands so that
+``coprod --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+import click
+
+from .errors import EXIT_CONFIG, EXIT_INTERRUPTED, EXIT_INVALID, CoprodError
+
+if TYPE_CHECKING:
+    from .project import Project
+    from .validate import Report
+
+EXIT_CODES = """\b
+Exit codes:
+  0  ok
+  1  data invalid, or a build gate failed
+  2  usage error
+  3  configuration or I/O error
+  4  privacy or disclosure gate
+  130 interrupted"""
+
+
+class Context:
+    def __init__(self, root: Path | None, debug: bool) -> None:
+        self.root = root
+        self.debug = debug
+
+    def project(self) -> Project:
+        from .project import Project
+
+        return Project.find(self.root)
+
+
+def _fail(ctx: Context, exc: BaseException) -> NoReturn:
+    if ctx.debug:
+        raise exc
+    if isinstance(exc, KeyboardInterrupt):
+        click.echo("Interrupted; the previous outputs are untouched.", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    if isinstance(exc, CoprodError):
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    click.echo(f"Internal error: {type(exc).__name__}: {exc}\n  → this is a bug in coprod; "
+               "rerun with --debug for the traceback and report it", err=True)
+    sys.exit(EXIT_CONFIG)
+
+
+def run(ctx: Context, action):  # noqa: ANN001, ANN201 - any pipeline call
+    try:
+        return action()
+    except (Exception, KeyboardInterrupt) as exc:
+        _fail(ctx, exc)
+
+
+def _log(message: str) -> None:
+    click.echo(f"· {message}", err=True)
+
+
+@click.group(epilog=EXIT_CODES)
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path),
+              help="The data package folder (default: the one you are in).")
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+@click.version_option(package_name="coprod")
+@click.pass_context
+def main(click_ctx: click.Context, root: Path | None, debug: bool) -> None:
+    """Validate, harmonize, package and document the Nordic co-production surveys.
+
+    Works on the data package in the current directory (or --root), like git.
+
+    \b
+    Example:
+      coprod build
+    """
+    click_ctx.obj = Context(root, debug)
+
+
+@main.command()
+@click.argument("sources", nargs=-1)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="How to print the report.")
+@click.pass_obj
+def validate(ctx: Context, sources: tuple[str, ...], fmt: str) -> None:
+    """Validate raw extracts against their codebooks.
+
+    Checks every source (or the SOURCES named, e.g. dk-institutions-2018) and writes
+    build/reports/validation.json. Exits 1 when any data is invalid.
+
+    \b
+    Examples:
+      coprod validate
+      coprod validate no-institutions-2018 --format json
+    """
+    from . import pipeline
+
+    def action() -> Report:
+        project = ctx.project()
+        validated = pipeline.validate(project, pipeline.load(project), sources)
+        pipeline.write_report(project, validated.report)
+        return validated.report
+
+    report = run(ctx, action)
+    if fmt == "json":
+        click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+    else:
+        from .report import print_report
+
+        print_report(report)
+    sys.exit(0 if report.valid else EXIT_INVALID)
+
+
+@main.command()
+@click.pass_obj
+def harmonize(ctx: Context) -> None:
+    """Validate, harmonize and write processed/ and datapackage.json (no site).
+
+    \b
+    Example:
+      coprod harmonize
+    """
+    from . import pipeline
+
+    def action() -> list[Path]:
+        project = ctx.project()
+        codebooks = pipeline.load(project)
+        validated = pipeline.validate(project, codebooks, progress=_log)
+        pipeline.write_report(project, validated.report)
+        harmonized = pipeline.harmonize_validated(validated)
+        for warning in harmonized.warnings:
+            click.echo(f"warning: {warning}", err=True)
+        return pipeline.write_package(project, codebooks, harmonized)
+
+    changed = run(ctx, action)
+    click.echo(f"Wrote {len(changed)} changed file(s)." if changed else "Outputs unchanged.")
+
+
+@main.command()
+@click.pass_obj
+def site(ctx: Context) -> None:
+    """Render the documentation site into build/site/ from processed/ and schemas/.
+
+    \b
+    Example:
+      coprod site
+    """
+    from . import pipeline
+
+    def action() -> Path:
+        project = ctx.project()
+        return pipeline.write_site(project, pipeline.load(project))
+
+    path = run(ctx, action)
+    click.echo(f"Site written to {path / 'index.html'}")
+
+
+@main.command()
+@click.option("--force", is_flag=True, help="Rerun every stage even if its inputs are unchanged.")
+@click.pass_obj
+def build(ctx: Context, force: bool) -> None:
+    """Validate, harmonize, package and render the site.
+
+    Skips stages whose inputs did not change; the previous outputs survive any failure.
+
+    \b
+    Examples:
+      coprod build
+      coprod build --force
+    """
+    from . import pipeline
+
+    result = run(ctx, lambda: pipeline.build(ctx.project(), force=force, progress=_log))
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if result.ran:
+        click.echo(f"Ran: {', '.join(result.ran)}" +
+                   (f"; up to date: {', '.join(result.skipped)}" if result.skipped else ""))
+    else:
+        click.echo("Nothing to do: every output is up to date.")

@@ -1,0 +1,399 @@
+"""The codebook model: the one source of truth that validation, harmonization, packaging and the
+site are all derived from (DESIGN §3).
+
+Three kinds of file live in ``schemas/``:
+
+- ``package.yaml``: the package's metadata, the missing-value taxonomy, the municipality reference
+  tables and the disclosure minimum;
+- ``harmonized/<table>.yaml``: one per harmonized table, the target variables with labels in
+  en/da/nb, categories, universe and comparability notes;
+- ``sources/<country>-<survey>-<wave>.yaml``: one per raw extract, its file, format, dialect,
+  variables (question text, value labels, missing codes) and how each harmonized variable is made
+  from it.
+
+The models are frozen pydantic models that forbid unknown keys, so a typo in a codebook is a
+configuration error, never a silently ignored setting. Cross-references (a mapping naming an
+unknown variable or category) are checked by :func:`check_package`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .errors import ConfigError
+
+LANGUAGES = ("en", "da", "nb")
+MISSING_REASONS = ("not_applicable", "dont_know", "refused", "no_answer", "not_asked")
+MissingReason = Literal["not_applicable", "dont_know", "refused", "no_answer", "not_asked"]
+Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+SOURCE_ID = re.compile(r"^(?P<country>[a-z]{2})-(?P<survey>[a-z]+)-(?P<wave>\d{4})$")
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Labels(Model):
+    """A text in the package's three languages. A missing language is reported by validate."""
+
+    en: str | None = None
+    da: str | None = None
+    nb: str | None = None
+
+    def get(self, lang: str = "en") -> str:
+        return getattr(self, lang) or self.en or self.da or self.nb or ""
+
+    def missing_languages(self) -> list[str]:
+        return [lang for lang in LANGUAGES if not getattr(self, lang)]
+
+
+class Category(Model):
+    """One category of a harmonized variable: the value stored in Parquet, a numeric code for
+    SPSS/Stata exports, and its labels."""
+
+    value: Slug
+    code: int
+    label: Labels
+
+
+class License(Model):
+    name: str
+    title: str
+    path: str | None = None
+    scope: Literal["data", "code"]
+
+
+class Contributor(Model):
+    title: str
+    roles: list[str] = ["creator"]
+    organization: str | None = None
+
+
+class MunicipalityReference(Model):
+    """A dated municipality classification in ``reference/``."""
+
+    file: str
+    code: str  # column holding the code
+    name: str  # column holding the name
+    width: int  # codes are strings of exactly this many digits
+    vintage: str
+    country: str
+
+
+class Package(Model):
+    """``schemas/package.yaml``."""
+
+    name: Slug
+    title: str
+    description: str
+    version: str = Field(pattern=r"^\d+\.\d+\.\d+$")
+    synthetic: bool
+    synthetic_notice: str
+    homepage: str | None = None
+    licenses: list[License]
+    contributors: list[Contributor]
+    citation: str
+    keywords: list[str] = []
+    missing: list[Category]
+    min_cell_size: int = Field(default=5, ge=1)
+    municipality_references: dict[str, MunicipalityReference]
+
+    @model_validator(mode="after")
+    def _taxonomy(self) -> Package:
+        values = tuple(c.value for c in self.missing)
+        if values != MISSING_REASONS:
+            raise ValueError(f"missing must list exactly {', '.join(MISSING_REASONS)}, in order")
+        return self
+
+
+class ComparabilityNote(Model):
+    variables: list[str]
+    sources: list[str]
+    severity: Literal["info", "minor", "major"]
+    note: Labels
+
+
+Derivation = (
+    Literal["respondent_id", "country", "wave", "source", "municipality_code",
+            "municipality_vintage", "municipality_name"]
+    | dict[Literal["any_of"], list[str]]
+)
+
+
+class HarmonizedVariable(Model):
+    type: Literal["categorical", "integer", "number", "string"]
+    label: Labels
+    description: Labels | None = None
+    group: str = "other"
+    universe: Labels | None = None
+    categories: list[Category] = []
+    derive: Derivation | None = None  # made by the tool for every source, not mapped per source
+    required: bool = False  # every source must give a value (e.g. weights): no missing column
+
+    @model_validator(mode="after")
+    def _categories(self) -> HarmonizedVariable:
+        if (self.type == "categorical") != bool(self.categories):
+            raise ValueError("categories are required for, and only for, type categorical")
+        return self
+
+    @property
+    def missing_column(self) -> bool:
+        """Numeric variables carry the reason for a missing value in a ``<name>_missing`` column."""
+        return self.type in ("integer", "number") and self.derive is None and not self.required
+
+
+class HarmonizedTable(Model):
+    """``schemas/harmonized/<table>.yaml``."""
+
+    table: Slug
+    title: Labels
+    description: Labels
+    universe: Labels
+    variables: dict[str, HarmonizedVariable]
+    comparability: list[ComparabilityNote] = []
+
+
+Code = int | str
+
+
+class SourceVariable(Model):
+    """A variable of a raw file, as the source delivers it."""
+
+    type: Literal["integer", "number", "string", "date"]
+    label: str  # question text or variable label, in the source's language
+    values: dict[Code, str] | None = None  # value labels; when given, the only codes allowed
+    missing: dict[Code, MissingReason] = {}
+    blank: MissingReason | None = None  # what an empty cell means; None: empty is an error
+    range: tuple[float, float] | None = None
+    unique: bool = False
+    free_text: bool = False  # never published, never mapped
+    pattern: str | None = None  # for strings, e.g. ^\d{4}$
+
+    @model_validator(mode="after")
+    def _missing_labelled(self) -> SourceVariable:
+        if self.values is not None:
+            unknown = [c for c in self.missing if c not in self.values]
+            if unknown:
+                raise ValueError(f"missing codes {unknown} have no value label")
+        return self
+
+
+class Dialect(Model):
+    encoding: str = "utf-8"
+    delimiter: str = ","
+    decimal: Literal[".", ","] = "."
+    quotechar: str = '"'
+    line_terminator: Literal["\n", "\r\n"] = "\n"
+
+
+class Mapping(Model):
+    """How one harmonized variable is made from one source variable."""
+
+    from_: str = Field(alias="from")
+    recode: dict[Code, Slug] | None = None  # source code -> harmonized category value
+    note: str | None = None
+
+
+class MunicipalityField(Model):
+    variable: str
+    reference: str  # key into package.municipality_references
+
+
+class SourceCodebook(Model):
+    """``schemas/sources/<id>.yaml``."""
+
+    id: str = Field(pattern=SOURCE_ID.pattern)
+    table: Slug
+    title: str
+    language: Literal["da", "nb", "en"]
+    file: str
+    format: Literal["spss", "csv"]
+    dialect: Dialect = Dialect()
+    fieldwork: str | None = None
+    id_variable: str
+    municipality: MunicipalityField
+    variables: dict[str, SourceVariable]
+    mappings: dict[str, Mapping | Literal["not_asked"]]
+
+    @property
+    def country(self) -> str:
+        return SOURCE_ID.match(self.id)["country"]  # type: ignore[index]
+
+    @property
+    def survey(self) -> str:
+        return SOURCE_ID.match(self.id)["survey"]  # type: ignore[index]
+
+    @property
+    def wave(self) -> int:
+        return int(SOURCE_ID.match(self.id)["wave"])  # type: ignore[index]
+
+
+@dataclass(frozen=True)
+class Codebooks:
+    """Everything in ``schemas/``, loaded and cross-checked."""
+
+    package: Package
+    tables: dict[str, HarmonizedTable]
+    sources: dict[str, SourceCodebook]
+    files: dict[str, Path]  # codebook id ("package", table name, source id) -> its file
+
+    def sources_for(self, table: str) -> list[SourceCodebook]:
+        return [s for s in self.sources.values() if s.table == table]
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """A YAML loader that refuses duplicate keys instead of keeping the last one."""
+
+
+def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r} (first on line {seen[key] + 1})",
+                key_node.start_mark,
+            )
+        seen[key] = key_node.start_mark.line
+    return loader.construct_mapping(node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def read_yaml(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read codebook: {exc}") from None
+    try:
+        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}",
+                          hint="fix the codebook file; keys must be unique") from None
+
+
+def _parse(model: type[Model], path: Path) -> Any:
+    data = read_yaml(path)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ConfigError(f"{path}: {problems}",
+                          hint="see docs/codebooks.md for the format") from None
+
+
+def load_codebooks(schemas: Path) -> Codebooks:
+    """Load and cross-check every codebook under ``schemas/``."""
+    files: dict[str, Path] = {"package": schemas / "package.yaml"}
+    if not files["package"].is_file():
+        raise ConfigError(f"{files['package']}: not found",
+                          hint="run coprod in a data package folder, or pass --root")
+    package = _parse(Package, files["package"])
+    tables: dict[str, HarmonizedTable] = {}
+    for path in sorted((schemas / "harmonized").glob("*.yaml")):
+        table = _parse(HarmonizedTable, path)
+        if table.table != path.stem:
+            raise ConfigError(f"{path}: table is {table.table!r} but the file is named {path.name}")
+        tables[table.table], files[table.table] = table, path
+    sources: dict[str, SourceCodebook] = {}
+    for path in sorted((schemas / "sources").glob("*.yaml")):
+        source = _parse(SourceCodebook, path)
+        if source.id != path.stem:
+            raise ConfigError(f"{path}: id is {source.id!r} but the file is named {path.name}",
+                              hint="name a source codebook after its id")
+        sources[source.id], files[source.id] = source, path
+    codebooks = Codebooks(package, tables, sources, files)
+    check_package(codebooks)
+    return codebooks
+
+
+# --- cross-checks ----------------------------------------------------------------------------
+
+
+def check_package(cb: Codebooks) -> None:
+    """Raise ConfigError naming the first broken cross-reference between codebooks."""
+    for name, table in cb.tables.items():
+        where = cb.files[name]
+        for var_name, var in table.variables.items():
+            if isinstance(var.derive, dict):
+                for other in var.derive["any_of"]:
+                    if other not in table.variables:
+                        raise ConfigError(f"{where}: {var_name}: derive any_of names unknown "
+                                          f"variable {other!r}")
+        for note in table.comparability:
+            for var_name in note.variables:
+                if var_name not in table.variables:
+                    raise ConfigError(f"{where}: comparability note names unknown variable "
+                                      f"{var_name!r}")
+            for source_id in note.sources:
+                if source_id not in cb.sources:
+                    raise ConfigError(f"{where}: comparability note names unknown source "
+                                      f"{source_id!r}")
+    for source in cb.sources.values():
+        _check_source(cb, source)
+
+
+def _check_source(cb: Codebooks, source: SourceCodebook) -> None:
+    where = cb.files[source.id]
+    table = cb.tables.get(source.table)
+    if table is None:
+        raise ConfigError(f"{where}: table {source.table!r} has no codebook in schemas/harmonized/")
+    for role, name in (("id_variable", source.id_variable),
+                       ("municipality.variable", source.municipality.variable)):
+        if name not in source.variables:
+            raise ConfigError(f"{where}: {role} names unknown variable {name!r}")
+    if source.municipality.reference not in cb.package.municipality_references:
+        raise ConfigError(f"{where}: municipality.reference {source.municipality.reference!r} is "
+                          f"not declared in schemas/package.yaml")
+    mapped = {n for n, v in table.variables.items() if v.derive is None}
+    for name in sorted(mapped - source.mappings.keys()):
+        raise ConfigError(f"{where}: harmonized variable {name!r} has no mapping",
+                          hint="map it from a source variable, or write `not_asked`")
+    for name, mapping in source.mappings.items():
+        target = table.variables.get(name)
+        if target is None or target.derive is not None:
+            raise ConfigError(f"{where}: mappings: {name!r} is not a mapped variable of table "
+                              f"{source.table!r}")
+        if mapping == "not_asked":
+            continue
+        _check_mapping(where, source, name, target, mapping)
+
+
+def _check_mapping(where: Path, source: SourceCodebook, name: str, target: HarmonizedVariable,
+                   mapping: Mapping) -> None:
+    var = source.variables.get(mapping.from_)
+    if var is None:
+        raise ConfigError(f"{where}: mappings.{name}: unknown source variable {mapping.from_!r}")
+    if var.free_text:
+        raise ConfigError(f"{where}: mappings.{name}: {mapping.from_!r} is free text and is "
+                          "never published")
+    if target.required and (var.missing or var.blank):
+        raise ConfigError(f"{where}: mappings.{name}: {name} is required, but {mapping.from_!r} "
+                          "has missing codes or may be blank")
+    if target.type == "categorical":
+        if mapping.recode is None:
+            raise ConfigError(f"{where}: mappings.{name}: a categorical variable needs recode")
+        allowed = {c.value for c in target.categories}
+        for code, value in mapping.recode.items():
+            if value not in allowed:
+                raise ConfigError(f"{where}: mappings.{name}: code {code!r} recodes to "
+                                  f"{value!r}, which is not a category of {name}",
+                                  hint=f"categories are: {', '.join(sorted(allowed))}")
+            if code in var.missing:
+                raise ConfigError(f"{where}: mappings.{name}: code {code!r} is a missing code "
+                                  f"({var.missing[code]}); missing codes map themselves")
+    elif mapping.recode is not None:
+        raise ConfigError(f"{where}: mappings.{name}: recode is only for categorical variables")

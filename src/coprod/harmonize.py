@@ -1,0 +1,237 @@
+"""Recode validated source frames onto the harmonized tables (DESIGN §4).
+
+Everything is vectorised polars: one expression per harmonized column, built from the codebooks.
+Categorical columns are ``pl.Enum`` over the variable's categories followed by the missing
+taxonomy, so the stored dictionary is the same for every source and wave. Numeric columns keep
+the reason a value is missing in a ``<name>_missing`` column: missing is never a bare null.
+
+The coverage gate lives here: a code that occurs in the data and that neither the mapping nor the
+missing codes account for stops the build, naming source, variable, code and count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from .codebook import (
+    Codebooks,
+    HarmonizedTable,
+    HarmonizedVariable,
+    Mapping,
+    Package,
+    SourceCodebook,
+)
+from .errors import GateError
+
+NUMERIC = {"integer": pl.Int64, "number": pl.Float64}
+
+
+@dataclass(frozen=True)
+class Harmonized:
+    tables: dict[str, pl.DataFrame]
+    warnings: tuple[str, ...]
+
+
+def enum_of(var: HarmonizedVariable, package: Package) -> pl.Enum:
+    return pl.Enum([c.value for c in var.categories] + [m.value for m in package.missing])
+
+
+def missing_enum(package: Package) -> pl.Enum:
+    return pl.Enum([m.value for m in package.missing])
+
+
+def output_columns(table: HarmonizedTable) -> list[str]:
+    """The columns of a harmonized table, in order: each numeric variable is followed by the
+    column holding the reason its value is missing."""
+    columns = []
+    for name, var in table.variables.items():
+        columns.append(name)
+        if var.missing_column:
+            columns.append(f"{name}_missing")
+    return columns
+
+
+def harmonize(codebooks: Codebooks, frames: dict[str, pl.DataFrame],
+              municipalities: dict[str, dict[str, str]]) -> Harmonized:
+    """Harmonize every table from the typed frames of its sources (keyed by source id)."""
+    uncovered: list[str] = []
+    warnings: list[str] = []
+    tables = {}
+    for name, table in codebooks.tables.items():
+        parts = []
+        for source in sorted(codebooks.sources_for(name), key=lambda s: s.id):
+            if source.id not in frames:
+                continue
+            frame = frames[source.id]
+            uncovered += _coverage(source, frame)
+            warnings += _unused_mappings(source, frame)
+            parts.append(harmonize_source(frame, source, table, codebooks.package,
+                                          municipalities[source.id]))
+        if parts:
+            tables[name] = pl.concat(parts, how="vertical")
+    if uncovered:
+        raise GateError("codes found in the raw data have no mapping:\n  " + "\n  ".join(uncovered),
+                        hint="add each code to the variable's values and to its mapping's recode, "
+                             "or declare it missing")
+    return Harmonized(tables, tuple(warnings))
+
+
+def harmonize_source(frame: pl.DataFrame, source: SourceCodebook, table: HarmonizedTable,
+                     package: Package, municipalities: dict[str, str]) -> pl.DataFrame:
+    exprs: list[pl.Expr] = []
+    for name, var in table.variables.items():
+        if var.derive is not None and not isinstance(var.derive, dict):
+            exprs.append(_derived(name, var, source, package, municipalities))
+        elif var.derive is None:
+            exprs += _mapped(name, var, source.mappings[name], source, package)
+    out = frame.select(exprs)
+    any_of = [
+        _any_of(name, var, package)
+        for name, var in table.variables.items()
+        if isinstance(var.derive, dict)
+    ]
+    return out.with_columns(any_of).select(output_columns(table))
+
+
+def _derived(name: str, var: HarmonizedVariable, source: SourceCodebook, package: Package,
+             municipalities: dict[str, str]) -> pl.Expr:
+    ref = package.municipality_references[source.municipality.reference]
+    code = pl.col(source.municipality.variable).cast(pl.String).str.zfill(ref.width)
+    expr = {
+        "respondent_id": pl.format("{}-{}", pl.lit(source.id), pl.col(source.id_variable)),
+        "country": pl.lit(source.country),
+        "wave": pl.lit(source.wave),
+        "source": pl.lit(source.id),
+        "municipality_code": code,
+        "municipality_vintage": pl.lit(ref.vintage),
+        "municipality_name": code.replace_strict(municipalities, default=None),
+    }[var.derive]  # type: ignore[index]
+    dtype = enum_of(var, package) if var.type == "categorical" else _scalar(var)
+    return expr.cast(dtype).alias(name)
+
+
+def _scalar(var: HarmonizedVariable) -> pl.DataType:
+    return NUMERIC.get(var.type, pl.String)
+
+
+def _mapped(name: str, var: HarmonizedVariable, mapping: Mapping | str, source: SourceCodebook,
+            package: Package) -> list[pl.Expr]:
+    if mapping == "not_asked":
+        if var.type == "categorical":
+            return [pl.lit("not_asked").cast(enum_of(var, package)).alias(name)]
+        exprs = [pl.lit(None, dtype=_scalar(var)).alias(name)]
+        if var.missing_column:
+            exprs.append(pl.lit("not_asked").cast(missing_enum(package)).alias(f"{name}_missing"))
+        return exprs
+    assert isinstance(mapping, Mapping)
+    src = source.variables[mapping.from_]
+    col = pl.col(mapping.from_)
+    reason = col.replace_strict(src.missing, default=None, return_dtype=pl.String)
+    if src.blank is not None:
+        reason = pl.when(col.is_null()).then(pl.lit(src.blank)).otherwise(reason)
+    if var.type == "categorical":
+        recode = {**(mapping.recode or {}), **src.missing}
+        value = col.replace_strict(recode, default=None, return_dtype=pl.String)
+        if src.blank is not None:
+            value = value.fill_null(pl.lit(src.blank))
+        return [value.cast(enum_of(var, package)).alias(name)]
+    value = pl.when(col.is_in(list(src.missing))).then(None).otherwise(col)
+    exprs = [value.cast(_scalar(var)).alias(name)]
+    if var.missing_column:
+        exprs.append(reason.cast(missing_enum(package)).alias(f"{name}_missing"))
+    return exprs
+
+
+def _any_of(name: str, var: HarmonizedVariable, package: Package) -> pl.Expr:
+    """yes if any part is yes; no if every part is no; otherwise the first part's missing reason."""
+    parts = [pl.col(p).cast(pl.String) for p in var.derive["any_of"]]  # type: ignore[index]
+    missing = pl.coalesce([pl.when(~p.is_in(["yes", "no"])).then(p) for p in parts])
+    expr = (
+        pl.when(pl.any_horizontal([p == "yes" for p in parts])).then(pl.lit("yes"))
+        .when(pl.all_horizontal([p == "no" for p in parts])).then(pl.lit("no"))
+        .otherwise(missing)
+    )
+    return expr.cast(enum_of(var, package)).alias(name)
+
+
+def _coverage(source: SourceCodebook, frame: pl.DataFrame) -> list[str]:
+    """Codes in the data that a categorical mapping does not account for."""
+    problems = []
+    for name, mapping in source.mappings.items():
+        if not isinstance(mapping, Mapping) or mapping.recode is None:
+            continue
+        known = [*mapping.recode, *source.variables[mapping.from_].missing]
+        counts = (frame.select(pl.col(mapping.from_).alias("code"))
+                  .filter(pl.col("code").is_not_null() & ~pl.col("code").is_in(known))
+                  .group_by("code").len().sort("code"))
+        for code, count in counts.iter_rows():
+            problems.append(f"{source.id}: {mapping.from_} code {code} ({count} rows) → {name}")
+    return problems
+
+
+def _unused_mappings(source: SourceCodebook, frame: pl.DataFrame) -> list[str]:
+    warnings = []
+    for name, mapping in source.mappings.items():
+        if not isinstance(mapping, Mapping) or mapping.recode is None:
+            continue
+        present = set(frame[mapping.from_].drop_nulls().unique().to_list())
+        for code in mapping.recode:
+            if code not in present:
+                warnings.append(f"{source.id}: mapping {mapping.from_} code {code} → "
+                                f"{name}={mapping.recode[code]} matches no row")
+    return warnings
+
+
+def lineage(codebooks: Codebooks, table: str) -> dict[str, dict[str, dict[str, str]]]:
+    """For every harmonized variable and source: the source variable, its question text and the
+    rule applied, in words. Written into the Parquet field metadata and onto the site."""
+    spec = codebooks.tables[table]
+    out: dict[str, dict[str, dict[str, str]]] = {}
+    for name, var in spec.variables.items():
+        per_source = {}
+        for source in sorted(codebooks.sources_for(table), key=lambda s: s.id):
+            per_source[source.id] = _rule(name, var, source)
+        out[name] = per_source
+    return out
+
+
+def _rule(name: str, var: HarmonizedVariable, source: SourceCodebook) -> dict[str, str]:
+    if isinstance(var.derive, dict):
+        parts = ", ".join(var.derive["any_of"])
+        return {"variable": "", "question": "", "rule": f"yes if any of {parts} is yes; no if all "
+                "are no; otherwise the first missing reason"}
+    if var.derive is not None:
+        municipality = source.municipality.variable
+        origin = {"respondent_id": source.id_variable, "municipality_code": municipality,
+                  "municipality_name": municipality}.get(var.derive, "")
+        question = source.variables[origin].label if origin else ""
+        rules = {
+            "respondent_id": f"'{source.id}-' followed by {origin}",
+            "country": f"constant {source.country!r}",
+            "wave": f"constant {source.wave}",
+            "source": f"constant {source.id!r}",
+            "municipality_code": f"{municipality} as a string of "
+                                 f"{source.municipality.reference} width, leading zeros kept",
+            "municipality_vintage": f"the vintage of {source.municipality.reference}",
+            "municipality_name": f"name of {municipality} in {source.municipality.reference}",
+        }
+        return {"variable": origin, "question": question, "rule": rules[var.derive]}
+    mapping = source.mappings[name]
+    if mapping == "not_asked":
+        return {"variable": "", "question": "", "rule": "not asked in this source: not_asked"}
+    assert isinstance(mapping, Mapping)
+    src = source.variables[mapping.from_]
+    steps = []
+    if mapping.recode is not None:
+        steps.append("recode " + ", ".join(f"{k}→{v}" for k, v in mapping.recode.items()))
+    else:
+        steps.append("copy")
+    steps += [f"{k}→{v}" for k, v in src.missing.items()]
+    if src.blank:
+        steps.append(f"blank→{src.blank}")
+    rule = "; ".join(steps)
+    if mapping.note:
+        rule += f" ({mapping.note})"
+    return {"variable": mapping.from_, "question": src.label, "rule": rule}

@@ -1,0 +1,234 @@
+"""The stages as named steps: read → validate → harmonize → write → render.
+
+Each step is a function of values; only :func:`write_package`, :func:`write_site` and the report
+writer touch output folders, and they publish all-or-nothing. :func:`build` chains them and skips
+a stage whose inputs (content hashes) have not changed since the last successful build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .atomic import publish
+from .codebook import Codebooks, load_codebooks
+from .errors import CoprodError, GateError, RawFileError
+from .project import Project
+
+# The data stack (polars, pandera, pyarrow) is imported by the stages that use it, so that a
+# build with nothing to do answers without loading it.
+if TYPE_CHECKING:
+    import polars as pl
+
+    from .harmonize import Harmonized
+    from .validate import Report
+
+
+class UsageError(CoprodError):
+    exit_code = 2
+
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+@dataclass(frozen=True)
+class Validated:
+    codebooks: Codebooks
+    frames: dict[str, pl.DataFrame]
+    report: Report
+    municipalities: dict[str, dict[str, str]]
+
+
+def load(project: Project) -> Codebooks:
+    return load_codebooks(project.schemas)
+
+
+def validate(project: Project, codebooks: Codebooks, ids: Iterable[str] = (),
+             progress: Progress = _quiet) -> Validated:
+    """Read and validate the named sources (all when none are named)."""
+    from .read import read_source
+    from .reference import load_reference
+    from .validate import Problem, Report, SourceReport, translation_problems, validate_source
+
+    wanted = list(ids) or sorted(codebooks.sources)
+    unknown = [i for i in wanted if i not in codebooks.sources]
+    if unknown:
+        raise UsageError(f"unknown source {', '.join(unknown)}",
+                         hint=f"sources are: {', '.join(sorted(codebooks.sources))}")
+    frames: dict[str, pl.DataFrame] = {}
+    reports: list[SourceReport] = []
+    municipalities: dict[str, dict[str, str]] = {}
+    for source_id in wanted:
+        source = codebooks.sources[source_id]
+        progress(f"validating {source_id}")
+        ref = codebooks.package.municipality_references[source.municipality.reference]
+        municipalities[source_id] = load_reference(project, ref)
+        try:
+            raw = read_source(project, source)
+        except RawFileError as exc:
+            problem = Problem(None, None, None, "unreadable-file", str(exc))
+            reports.append(SourceReport(source_id, source.file, 0, (problem,)))
+            continue
+        frame, report = validate_source(raw, source, codebooks, municipalities[source_id])
+        reports.append(report)
+        if frame is not None:
+            frames[source_id] = frame
+    report = Report(tuple(reports), tuple(translation_problems(codebooks)))
+    return Validated(codebooks, frames, report, municipalities)
+
+
+def write_report(project: Project, report: Report) -> Path:
+    path = project.reports / "validation.json"
+    text = json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n"
+    publish({path: text.encode("utf-8")})
+    return path
+
+
+def harmonize_validated(validated: Validated) -> Harmonized:
+    from .harmonize import harmonize
+
+    if not validated.report.valid:
+        failing = [s.id for s in validated.report.sources if not s.valid]
+        raise GateError(f"validation failed for {', '.join(failing) or 'the codebooks'}",
+                        hint="run `coprod validate` to see every problem")
+    return harmonize(validated.codebooks, validated.frames, validated.municipalities)
+
+
+def write_package(project: Project, codebooks: Codebooks, harmonized: Harmonized) -> list[Path]:
+    from .harmonize import lineage
+    from .write import package_files
+
+    lineages = {name: lineage(codebooks, name) for name in harmonized.tables}
+    return publish(package_files(codebooks, harmonized.tables, lineages, project.root))
+
+
+def write_site(project: Project, codebooks: Codebooks) -> Path:
+    """Render the site into a staging folder and swap it in whole."""
+    from .render import render_site
+
+    files = render_site(project, codebooks)
+    project.build.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".site-", dir=project.build))
+    try:
+        for relative, data in sorted(files.items()):
+            target = staging / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        old = project.build / ".site-old"
+        shutil.rmtree(old, ignore_errors=True)
+        if project.site.exists():
+            project.site.rename(old)
+        staging.rename(project.site)
+        shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return project.site
+
+
+# --- incremental builds ---------------------------------------------------------------------------
+
+
+@dataclass
+class BuildResult:
+    ran: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    changed: list[Path] = field(default_factory=list)
+    warnings: tuple[str, ...] = ()
+
+
+def _tool_fingerprint() -> str:
+    versions = []
+    for dist in ("coprod", "polars", "pyarrow", "pandera", "pyreadstat", "jinja2"):
+        try:
+            versions.append(f"{dist}={metadata.version(dist)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{dist}=?")
+    code = Path(__file__).parent
+    digest = hashlib.sha256("\n".join(versions).encode())
+    for path in sorted(code.rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _fingerprint(paths: Iterable[Path], root: Path, extra: str) -> str:
+    digest = hashlib.sha256(extra.encode())
+    for path in sorted(set(paths)):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest() if path.is_file() else b"-")
+    return digest.hexdigest()
+
+
+def _files(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob("*") if p.is_file()] if folder.is_dir() else []
+
+
+def stage_inputs(project: Project, codebooks: Codebooks) -> dict[str, str]:
+    """Content hashes of what each stage depends on."""
+    tool = _tool_fingerprint()
+    raw = [project.resolve(s.file, what=s.id) for s in codebooks.sources.values()]
+    refs = [project.resolve(r.file, what="reference")
+            for r in codebooks.package.municipality_references.values()]
+    package_inputs = [*raw, *refs, *_files(project.schemas)]
+    outputs = [project.datapackage, *(project.processed / f"{t}.parquet" for t in codebooks.tables)]
+    return {
+        "package": _fingerprint(package_inputs, project.root, tool),
+        "site": _fingerprint([*package_inputs, *outputs, *_files(project.templates)],
+                             project.root, tool),
+    }
+
+
+def _outputs_present(project: Project, stage: str, codebooks: Codebooks) -> bool:
+    if stage == "package":
+        return project.datapackage.is_file() and all(
+            (project.processed / f"{t}.parquet").is_file() for t in codebooks.tables)
+    return (project.site / "index.html").is_file()
+
+
+def build(project: Project, *, force: bool = False, progress: Progress = _quiet) -> BuildResult:
+    """validate → harmonize → package → site, skipping stages whose inputs did not change."""
+    codebooks = load(project)
+    state_path = project.build / "state.json"
+    try:
+        state = json.loads(state_path.read_text()) if state_path.is_file() else {}
+    except (OSError, ValueError):
+        state = {}
+    result = BuildResult()
+
+    inputs = stage_inputs(project, codebooks)
+    if force or state.get("package") != inputs["package"] or not _outputs_present(
+            project, "package", codebooks):
+        validated = validate(project, codebooks, progress=progress)
+        write_report(project, validated.report)
+        progress("harmonizing")
+        harmonized = harmonize_validated(validated)
+        progress("writing processed/ and datapackage.json")
+        result.changed += write_package(project, codebooks, harmonized)
+        result.warnings = harmonized.warnings
+        result.ran.append("package")
+        state = {"package": inputs["package"]}
+        inputs = stage_inputs(project, codebooks)  # the site depends on the new outputs
+    else:
+        result.skipped.append("package")
+
+    if force or state.get("site") != inputs["site"] or not _outputs_present(
+            project, "site", codebooks):
+        progress("rendering the site")
+        write_site(project, codebooks)
+        result.ran.append("site")
+    else:
+        result.skipped.append("site")
+    state["site"] = inputs["site"]
+    publish({state_path: (json.dumps(state, indent=2, sort_keys=True) + "\n").encode()})
+    return result

@@ -1,0 +1,50 @@
+"""Print a validation report for people: a table per source on a terminal (rich), one plain line
+per problem otherwise, so that logs and pipes keep each problem on one line."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from .validate import Problem, Report, SourceReport
+
+SHOWN = 50  # problems listed per source on a terminal; the JSON report holds all of them
+
+
+def _value(p: Problem) -> str:
+    return "" if p.value is None else repr(p.value)
+
+
+def plain_line(source: SourceReport, p: Problem) -> str:
+    """``file:line: row R, column C, value V: message [check]``, leaving out what is unknown."""
+    where = source.file + (f":{p.line}" if p.line else "")
+    parts = [f"row {p.row}" if p.row else "", f"column {p.column}" if p.column else "",
+             f"value {_value(p)}" if p.value is not None else ""]
+    located = ", ".join(x for x in parts if x)
+    return f"{where}: {located + ': ' if located else ''}{p.message} [{p.check}]"
+
+
+def print_report(report: Report, console: Console | None = None) -> None:
+    console = console or Console(highlight=False)
+    terminal = console.is_terminal
+    for source in report.sources:
+        status = "valid" if source.valid else f"{len(source.errors)} error(s)"
+        console.print(f"{source.id} ({source.file}, {source.rows} rows): {status}", markup=False)
+        if source.errors and terminal:
+            table = Table("row", "line", "column", "value", "check", "message")
+            for p in source.errors[:SHOWN]:
+                table.add_row(*("" if x is None else str(x) for x in
+                                (p.row, p.line, p.column, _value(p), p.check, p.message)))
+            console.print(table)
+            if len(source.errors) > SHOWN:
+                console.print(f"… and {len(source.errors) - SHOWN} more in "
+                              "build/reports/validation.json", markup=False)
+        elif source.errors:
+            for p in source.errors:
+                console.print(plain_line(source, p), markup=False, soft_wrap=True)
+        for warning in source.warnings:
+            console.print(f"  warning: {warning}", markup=False, soft_wrap=True)
+    for p in report.package_errors:
+        console.print(f"codebook {p.column}: {p.message} [{p.check}]", markup=False,
+                      soft_wrap=True)
+    console.print("All sources valid." if report.valid else "Validation failed.", markup=False)

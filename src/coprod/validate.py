@@ -1,0 +1,292 @@
+"""Validate a raw table against the Pandera schema derived from its source codebook.
+
+Validation is lazy: every failure is collected into a report naming source, file, 1-based data
+row, column, the value as it stands in the file, the check and a message that says what to do.
+It returns the typed frame that harmonization works on, or None when the source is invalid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+import pandera.polars as pa
+import polars as pl
+from pandera.config import ValidationDepth, config_context
+
+from .codebook import Codebooks, SourceCodebook, SourceVariable
+from .read import RawTable
+
+# The catalogue of checks (frictionless-style): a stable slug, and a message template with the
+# advice a steward needs. Templates may use {column}, {value}, {type}, {detail}.
+CHECKS: dict[str, tuple[str, str]] = {
+    "missing-column": ("Missing column", "column {column} is declared in the codebook but not in "
+                       "the file; restore it or correct the codebook"),
+    "unexpected-column": ("Unexpected column", "column {column} is in the file but not in the "
+                          "codebook; declare it (free_text: true if it is a comment) or drop it"),
+    "type-error": ("Wrong type", "{value!r} is not a valid {type} for {column}; correct the value"
+                   "{detail}"),
+    "blank": ("Empty cell", "{column} is empty but the codebook does not say what an empty cell "
+              "means; fill it in, or declare `blank:` for {column}"),
+    "unknown-code": ("Unknown code", "code {value} is not in the codebook for {column}; correct "
+                     "the value, or add the code to the codebook's values and mappings"),
+    "out-of-range": ("Out of range", "{value} is outside {detail} for {column} and is not a "
+                     "declared missing code; correct the value"),
+    "pattern": ("Malformed value", "{value!r} does not match {detail} for {column}; correct the "
+                "value"),
+    "unknown-municipality": ("Unknown municipality", "municipality {value!r} is not in the {detail}"
+                             " classification; correct the code, or check the source's vintage"),
+    "duplicate-id": ("Duplicate id", "{column} {value} occurs more than once; each respondent "
+                     "must have one row"),
+    "label-changed": ("Value labels changed", "{column}: the file labels code {value} {detail}; "
+                      "check the delivery and update the codebook if the meaning changed"),
+    "missing-translation": ("Missing translation", "{column} has no {detail} text; add it to the "
+                            "codebook"),
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int | None  # 1-based data row; the header is not counted
+    column: str | None
+    value: str | None
+    check: str
+    message: str
+    line: int | None = None  # physical line in the file, where it has one
+
+
+@dataclass(frozen=True)
+class SourceReport:
+    id: str
+    file: str
+    rows: int
+    errors: tuple[Problem, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id, "file": self.file, "rows": self.rows, "valid": self.valid,
+            "errors": [{k: v for k, v in asdict(p).items() if k != "line"} for p in self.errors],
+            "warnings": list(self.warnings),
+        }
+
+
+@dataclass(frozen=True)
+class Report:
+    sources: tuple[SourceReport, ...]
+    package_errors: tuple[Problem, ...] = field(default=())
+
+    @property
+    def valid(self) -> bool:
+        return not self.package_errors and all(s.valid for s in self.sources)
+
+    def to_json(self) -> dict:
+        return {
+            "valid": self.valid,
+            "sources": [s.to_json() for s in self.sources],
+            "package_errors": [asdict(p) for p in self.package_errors],
+        }
+
+
+def problem(check: str, *, row: int | None = None, column: str | None = None,
+            value: str | None = None, line: int | None = None, **extra: str) -> Problem:
+    _, template = CHECKS[check]
+    fields = {"type": "", "detail": "", **extra}
+    message = template.format(column=column, value=value, **fields)
+    return Problem(row, column, value, check, message, line)
+
+
+# --- typing ----------------------------------------------------------------------------------
+
+POLARS_TYPES = {"integer": pl.Int64, "number": pl.Float64, "string": pl.String, "date": pl.Date}
+
+
+def _typed(expr: pl.Expr, var: SourceVariable, decimal: str, numeric_source: bool) -> pl.Expr:
+    """Convert one raw column to the codebook's type; a cell that does not convert becomes null
+    (and is reported by comparing with the raw cell)."""
+    if numeric_source:  # SPSS numerics arrive as floats
+        if var.type == "integer":
+            return pl.when(expr == expr.floor()).then(expr).cast(pl.Int64, strict=False)
+        if var.type == "number":
+            return expr.cast(pl.Float64)
+        return expr.cast(pl.String)
+    text = expr.str.strip_chars()
+    if var.type == "integer":
+        return text.cast(pl.Int64, strict=False)
+    if var.type == "number":
+        if decimal == ",":  # a point is then a thousands mark or a mistake: refuse it
+            text = pl.when(text.str.contains(".", literal=True)).then(None).otherwise(
+                text.str.replace(",", ".", literal=True))
+        return text.cast(pl.Float64, strict=False)
+    if var.type == "date":
+        return text.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+    return expr
+
+
+def _as_text(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """A cell as a steward would see it in the file: SPSS's 7.0 is shown as 7."""
+    if dtype.is_float():
+        return pl.when(expr == expr.floor()).then(expr.cast(pl.Int64, strict=False).cast(pl.String)
+                                                  ).otherwise(expr.cast(pl.String))
+    return expr.cast(pl.String)
+
+
+# --- the Pandera schema, derived from the codebook -------------------------------------------
+
+
+def _check(slug: str, build: Callable[[pl.Expr], pl.Expr]) -> pa.Check:
+    return pa.Check(lambda data: data.lazyframe.select(build(pl.col(data.key))), name=slug)
+
+
+def schema_for(source: SourceCodebook, municipalities: dict[str, str]) -> pa.DataFrameSchema:
+    """The Pandera schema of a source, derived from its codebook (never written by hand)."""
+    columns = {}
+    for name, var in source.variables.items():
+        checks = []
+        if var.pattern:
+            checks.append(_check("pattern", lambda c, p=var.pattern: c.str.contains(p)))
+        if var.values is not None:
+            codes = list(var.values)
+            checks.append(_check("unknown-code", lambda c, v=codes: c.is_in(v)))
+        if var.range is not None:
+            lo, hi = var.range
+            exempt = list(var.missing)
+            checks.append(_check("out-of-range", lambda c, lo=lo, hi=hi, m=exempt:
+                                 c.is_between(lo, hi) | c.is_in(m)))
+        if name == source.municipality.variable:
+            codes = [int(c) if var.type == "integer" else c for c in municipalities]
+            checks.append(_check("unknown-municipality", lambda c, v=codes: c.is_in(v)))
+        columns[name] = pa.Column(
+            POLARS_TYPES[var.type], checks=checks, unique=var.unique,
+            nullable=var.blank is not None or var.free_text,
+        )
+    return pa.DataFrameSchema(columns, strict=False, ordered=False)
+
+
+def _detail(var: SourceVariable, check: str, reference: str) -> dict[str, str]:
+    if check == "out-of-range" and var.range:
+        return {"detail": f"{var.range[0]:g}..{var.range[1]:g}"}
+    if check == "pattern":
+        return {"detail": str(var.pattern)}
+    if check == "unknown-municipality":
+        return {"detail": reference}
+    return {}
+
+
+# --- validation ------------------------------------------------------------------------------
+
+
+def validate_source(raw: RawTable, source: SourceCodebook, codebooks: Codebooks,
+                    municipalities: dict[str, str]) -> tuple[pl.DataFrame | None, SourceReport]:
+    """Validate one raw table. Returns the typed frame (None if invalid) and the report."""
+    frame = raw.frame
+    problems: list[Problem] = []
+    declared = list(source.variables)
+    for name in declared:
+        if name not in frame.columns:
+            problems.append(problem("missing-column", column=name))
+    for name in frame.columns:
+        if name not in source.variables:
+            problems.append(problem("unexpected-column", column=name))
+    problems += _label_changes(raw, source)
+    if any(p.check == "missing-column" for p in problems):
+        return None, _report(raw, problems)
+
+    raw_text = frame.select(_as_text(pl.col(n), frame.schema[n]).alias(n) for n in declared)
+    typed = frame.select(
+        _typed(pl.col(n), v, source.dialect.decimal, frame.schema[n].is_numeric()).alias(n)
+        for n, v in source.variables.items()
+    )
+    # A cell that was not empty but did not convert is a type error; it is not checked further.
+    bad_type = raw_text.select(
+        (pl.col(n).is_not_null() & typed[n].is_null()).alias(n) for n in declared)
+    for name in declared:
+        rows = bad_type.select(pl.arg_where(pl.col(name))).to_series()
+        var = source.variables[name]
+        hint = ""
+        if var.type == "integer" and source.dialect.decimal == ",":
+            hint = " (whole numbers only, no decimal comma)"
+        elif var.type == "number" and source.dialect.decimal == ",":
+            hint = " (decimal comma, no thousands separator)"
+        for index in rows.to_list():
+            problems.append(problem("type-error", row=index + 1, column=name,
+                                    value=raw_text[name][index], line=raw.line(index + 1),
+                                    type=var.type, detail=hint))
+
+    ref = codebooks.package.municipality_references[source.municipality.reference]
+    reference = f"{ref.country.upper()} {ref.vintage}"
+    schema = schema_for(source, municipalities)
+    failures = _failure_cases(schema, typed)
+    already = {(p.row, p.column) for p in problems}
+    seen_ids: set[str] = set()
+    for column, check, index in failures:
+        row = index + 1
+        var = source.variables[column]
+        if (row, column) in already:
+            continue
+        value = raw_text[column][index]
+        if check == "field_uniqueness":
+            if value not in seen_ids:  # the first occurrence is not the duplicate
+                seen_ids.add(value)
+                continue
+            slug = "duplicate-id"
+        elif check == "not_nullable":
+            slug = "blank"
+        else:
+            slug = check
+        already.add((row, column))
+        problems.append(problem(slug, row=row, column=column, value=value, line=raw.line(row),
+                                **_detail(var, slug, reference)))
+    report = _report(raw, problems)
+    return (typed if report.valid else None), report
+
+
+def _failure_cases(schema: pa.DataFrameSchema, frame: pl.DataFrame) -> list[tuple[str, str, int]]:
+    # Validation is always on and always checks data, whatever PANDERA_* settings say.
+    with config_context(validation_enabled=True, validation_depth=ValidationDepth.SCHEMA_AND_DATA):
+        try:
+            schema.validate(frame, lazy=True)
+        except pa.errors.SchemaErrors as exc:
+            cases = exc.failure_cases.filter(pl.col("index").is_not_null()).sort(
+                "index", "column")
+            return list(zip(cases["column"], cases["check"], cases["index"], strict=True))
+    return []
+
+
+def _label_changes(raw: RawTable, source: SourceCodebook) -> list[Problem]:
+    """An SPSS file whose value labels differ from the codebook's has changed meaning."""
+    problems = []
+    for name, labels in raw.value_labels.items():
+        var = source.variables.get(name)
+        if var is None or var.values is None:
+            continue
+        for code, label in sorted(labels.items()):
+            key = int(code) if float(code).is_integer() else code
+            expected = var.values.get(key)
+            if expected is not None and expected != label:
+                problems.append(problem("label-changed", column=name, value=str(key),
+                                        detail=f"{label!r}, the codebook {expected!r}"))
+    return problems
+
+
+def _report(raw: RawTable, problems: list[Problem]) -> SourceReport:
+    problems.sort(key=lambda p: (p.row or 0, p.column or ""))
+    return SourceReport(raw.source_id, raw.file, raw.frame.height, tuple(problems))
+
+
+def translation_problems(codebooks: Codebooks) -> list[Problem]:
+    """Every label of a harmonized codebook in en, da and nb; a missing one is reported."""
+    problems = []
+    for table in codebooks.tables.values():
+        texts = [(f"{table.table}", table.title), (f"{table.table}", table.description)]
+        for name, var in table.variables.items():
+            texts.append((f"{table.table}.{name}", var.label))
+            texts += [(f"{table.table}.{name}={c.value}", c.label) for c in var.categories]
+        for where, labels in texts:
+            for lang in labels.missing_languages():
+                problems.append(problem("missing-translation", column=where, detail=lang))
+    return problems
