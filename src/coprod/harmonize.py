@@ -228,7 +228,8 @@ def _rule(name: str, var: HarmonizedVariable, source: SourceCodebook) -> dict[st
         steps.append("recode " + ", ".join(f"{k}→{v}" for k, v in mapping.recode.items()))
     else:
         steps.append("copy")
-    steps += [f"{k}→{v}" for k, v in src.missing.items()]
+    if src.missing:
+        steps.append("missing " + ", ".join(f"{k}→{v}" for k, v in src.missing.items()))
     if src.blank:
         steps.append(f"blank→{src.blank}")
     rule = "; ".join(steps)

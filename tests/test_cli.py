@@ -1,0 +1,102 @@
+"""The CLI through Click's runner: exit codes and the exact messages a steward reads."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import NO_ROWS, write_no_csv
+from coprod.cli import main
+
+
+def _run(root: Path, *args: str):
+    return CliRunner().invoke(main, ["--root", str(root), *args])
+
+
+def _break_a_code(root: Path) -> None:
+    rows = list(NO_ROWS)
+    rows[3] = "3;1103;5;;;;1,0"
+    write_no_csv(root / "raw" / "no_things.csv", rows)
+
+
+def test_every_command_has_help_with_an_example() -> None:
+    for name, command in main.commands.items():
+        assert command.help and "Example" in command.help, name
+
+
+def test_validate_ok(tiny: Path) -> None:
+    result = _run(tiny, "validate")
+    assert result.exit_code == 0, result.output
+    assert "no-things-2018 (raw/no_things.csv, 4 rows): valid" in result.output
+    assert (tiny / "build" / "reports" / "validation.json").is_file()
+
+
+def test_validate_text_names_file_row_column_value(tiny: Path) -> None:
+    _break_a_code(tiny)
+    result = _run(tiny, "validate")
+    assert result.exit_code == 1
+    assert ("raw/no_things.csv:4: row 3, column samarbeid, value '5': code 5 is not in the "
+            "codebook for samarbeid; correct the value, or add the code to the codebook's values "
+            "and mappings [unknown-code]") in result.output
+    assert "Traceback" not in result.output
+
+
+def test_validate_json(tiny: Path) -> None:
+    _break_a_code(tiny)
+    result = _run(tiny, "validate", "--format", "json")
+    assert result.exit_code == 1
+    report = json.loads(result.output)
+    assert report["valid"] is False
+    source = next(s for s in report["sources"] if s["id"] == "no-things-2018")
+    assert source["file"] == "raw/no_things.csv" and source["rows"] == 4
+    [error] = source["errors"]
+    assert error == {"row": 3, "column": "samarbeid", "value": "5", "check": "unknown-code",
+                     "message": error["message"]}
+    assert error["message"].startswith("code 5 is not in the codebook for samarbeid")
+
+
+def test_unknown_source_is_a_usage_error(tiny: Path) -> None:
+    result = _run(tiny, "validate", "se-things-2018")
+    assert result.exit_code == 2
+    assert "Error: unknown source se-things-2018" in result.output
+
+
+def test_outside_a_package_is_a_configuration_error(tmp_path: Path) -> None:
+    result = _run(tmp_path, "build")
+    assert result.exit_code == 3
+    assert "not inside a coprod data package" in result.output
+
+
+def test_build_then_nothing_to_do(tiny: Path) -> None:
+    first = _run(tiny, "build")
+    assert first.exit_code == 0, first.output
+    assert "Ran: package, site" in first.output
+    second = _run(tiny, "build")
+    assert second.exit_code == 0
+    assert "Nothing to do: every output is up to date." in second.output
+    assert "Ran: package, site" in _run(tiny, "build", "--force").output
+
+
+def test_failed_build_leaves_previous_outputs(tiny: Path) -> None:
+    assert _run(tiny, "build").exit_code == 0
+    outputs = [tiny / "datapackage.json", tiny / "processed" / "things.parquet",
+               tiny / "build" / "site" / "index.html"]
+    before = {p: p.read_bytes() for p in outputs}
+    _break_a_code(tiny)
+    result = _run(tiny, "build")
+    assert result.exit_code == 1
+    assert "Error: validation failed for no-things-2018" in result.output
+    assert "Traceback" not in result.output
+    assert {p: p.read_bytes() for p in outputs} == before
+
+
+@pytest.mark.parametrize("command", ["harmonize", "site"])
+def test_stage_commands(tiny: Path, command: str) -> None:
+    if command == "site":
+        assert _run(tiny, "harmonize").exit_code == 0
+    result = _run(tiny, command)
+    assert result.exit_code == 0, result.output
+    assert (tiny / ("build/site/index.html" if command == "site" else "datapackage.json")).is_file()

@@ -1,0 +1,87 @@
+"""Recoding onto the harmonized table, the missing taxonomy and the coverage gate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import NO_ROWS, NO_SOURCE, write_no_csv, write_yaml
+from coprod import pipeline
+from coprod.errors import GateError
+from coprod.project import Project
+
+
+def _harmonized(root: Path):
+    project = Project(root)
+    validated = pipeline.validate(project, pipeline.load(project))
+    return pipeline.harmonize_validated(validated)
+
+
+def _rows(root: Path, *columns: str) -> list[tuple]:
+    frame = _harmonized(root).tables["things"]
+    return [tuple(str(v) if v is not None else None for v in row)
+            for row in frame.select(columns).iter_rows()]
+
+
+def test_recodes_and_missing_taxonomy(tiny: Path) -> None:
+    assert _rows(tiny, "respondent_id", "collab", "partner", "collab_any") == [
+        ("dk-things-2018-1", "yes", "not_asked", "yes"),
+        ("dk-things-2018-2", "no", "not_asked", "not_asked"),
+        ("dk-things-2018-3", "dont_know", "not_asked", "dont_know"),
+        ("dk-things-2018-4", "yes", "not_asked", "yes"),
+        ("dk-things-2018-5", "refused", "not_asked", "refused"),
+        ("no-things-2018-1", "yes", "yes", "yes"),
+        ("no-things-2018-2", "no", "not_applicable", "not_applicable"),
+        ("no-things-2018-3", "dont_know", "not_applicable", "dont_know"),
+        ("no-things-2018-4", "yes", "no", "yes"),
+    ]
+
+
+def test_numeric_missing_reasons_sit_beside_the_value(tiny: Path) -> None:
+    rows = _rows(tiny, "source", "size", "size_missing")
+    assert rows[1] == ("dk-things-2018", None, "dont_know")  # 9999 declared "dont_know"
+    assert rows[7] == ("no-things-2018", None, "no_answer")  # an empty cell
+    assert rows[0] == ("dk-things-2018", "10", None)
+
+
+def test_municipality_codes_are_strings_with_their_width(tiny: Path) -> None:
+    rows = _rows(tiny, "municipality_code", "municipality_name", "municipality_vintage")
+    assert rows[0] == ("461", "Odense", "2007")
+    assert rows[5] == ("0301", "Oslo", "2018")
+
+
+def test_categories_are_enums_over_the_full_list(tiny: Path) -> None:
+    frame = _harmonized(tiny).tables["things"]
+    assert frame["collab"].dtype.categories.to_list() == [
+        "yes", "no", "not_applicable", "dont_know", "refused", "no_answer", "not_asked"]
+
+
+def test_unmapped_code_fails_naming_source_variable_code_and_count(tiny: Path) -> None:
+    variables = {**NO_SOURCE["variables"],
+                 "samarbeid": {**NO_SOURCE["variables"]["samarbeid"],
+                               "values": {1: "Ja", 0: "Nei", 2: "Delvis", 9: "Vet ikke"}}}
+    write_yaml(tiny / "schemas" / "sources" / "no-things-2018.yaml",
+               {**NO_SOURCE, "variables": variables})
+    rows = list(NO_ROWS)
+    rows[2] = "2;0301;2;;7;;0,75"
+    rows[3] = "3;1103;2;;;;1,0"
+    write_no_csv(tiny / "raw" / "no_things.csv", rows)
+    with pytest.raises(GateError, match=r"no-things-2018: samarbeid code 2 \(2 rows\) → collab"):
+        _harmonized(tiny)
+
+
+def test_mapping_entry_matching_nothing_is_a_warning(tiny: Path) -> None:
+    assert _harmonized(tiny).warnings == ()  # every mapped code occurs
+    rows = [r for r in NO_ROWS if not r.startswith("2;")]
+    write_no_csv(tiny / "raw" / "no_things.csv", rows)
+    assert ("no-things-2018: mapping samarbeid code 0 → collab=no matches no row"
+            in _harmonized(tiny).warnings)
+
+
+def test_invalid_sources_are_not_harmonized(tiny: Path) -> None:
+    rows = list(NO_ROWS)
+    rows[1] = "1;0301;7;1;12;;1,25"
+    write_no_csv(tiny / "raw" / "no_things.csv", rows)
+    with pytest.raises(GateError, match="validation failed for no-things-2018"):
+        _harmonized(tiny)

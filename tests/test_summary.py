@@ -1,0 +1,43 @@
+"""Weighted shares with confidence intervals and suppression, checked against hand computation."""
+
+from __future__ import annotations
+
+import math
+
+import polars as pl
+import pytest
+
+from coprod.summary import frequencies, weighted_share
+
+
+def _frame() -> pl.DataFrame:
+    return pl.DataFrame({
+        "country": ["dk"] * 5 + ["no"] * 3,
+        "collab": ["yes", "yes", "no", "dont_know", "yes", "yes", "no", "no"],
+        "weight": [1.0, 2.0, 1.0, 5.0, 1.0, 1.0, 1.0, 1.0],
+        "source": ["a"] * 5 + ["b"] * 3,
+    })
+
+
+def test_weighted_share_matches_hand_computation() -> None:
+    [dk, no] = weighted_share(_frame(), "collab", ["country"], min_n=2)
+    # dk: answered rows have weights 1, 2, 1, 1; yes weights 1 + 2 + 1 = 4 of 5
+    assert dk.group == ("dk",) and dk.n == 4
+    assert dk.percent == pytest.approx(80.0)
+    n_eff = 5.0**2 / (1 + 4 + 1 + 1)
+    half = 1.959963984540054 * math.sqrt(0.8 * 0.2 / n_eff)
+    assert dk.low == pytest.approx(100 * (0.8 - half))
+    assert dk.high == pytest.approx(100 * min(1.0, 0.8 + half))
+    assert no.percent == pytest.approx(100 / 3)
+
+
+def test_small_cells_are_suppressed_without_figures() -> None:
+    [dk, no] = weighted_share(_frame(), "collab", ["country"], min_n=4)
+    assert not dk.suppressed
+    assert no.suppressed and (no.percent, no.low, no.high) == (None, None, None)
+    assert no.n == 3
+
+
+def test_frequencies_per_source() -> None:
+    assert frequencies(_frame(), "collab") == {
+        "a": {"dont_know": 1, "no": 1, "yes": 3}, "b": {"no": 2, "yes": 1}}
