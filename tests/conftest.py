@@ -67,6 +67,8 @@ TABLE = {
         "weight": {"type": "number", "label": _labels("Weight"),
                    "required": True},
     },
+    "summaries": [{"title": _labels("Things collaborating"), "outcome": "collab_any",
+                   "by": ["country"]}],
 }
 
 NO_SOURCE = {

@@ -89,7 +89,7 @@ class MunicipalityReference(Model):
 class Package(Model):
     """``schemas/package.yaml``."""
 
-    name: Slug
+    name: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")  # a Frictionless package name may use "-"
     title: str
     description: str
     version: str = Field(pattern=r"^\d+\.\d+\.\d+$")
@@ -148,6 +148,16 @@ class HarmonizedVariable(Model):
         return self.type in ("integer", "number") and self.derive is None and not self.required
 
 
+class Summary(Model):
+    """A summary table on the site: the weighted share answering ``positive`` to ``outcome``,
+    by the ``by`` variables."""
+
+    title: Labels
+    outcome: str
+    by: list[str] = ["country", "wave"]
+    positive: str = "yes"
+
+
 class HarmonizedTable(Model):
     """``schemas/harmonized/<table>.yaml``."""
 
@@ -157,6 +167,7 @@ class HarmonizedTable(Model):
     universe: Labels
     variables: dict[str, HarmonizedVariable]
     comparability: list[ComparabilityNote] = []
+    summaries: list[Summary] = []
 
 
 Code = int | str
@@ -333,6 +344,11 @@ def check_package(cb: Codebooks) -> None:
                     if other not in table.variables:
                         raise ConfigError(f"{where}: {var_name}: derive any_of names unknown "
                                           f"variable {other!r}")
+        for summary in table.summaries:
+            for var_name in (summary.outcome, *summary.by):
+                if var_name not in table.variables:
+                    raise ConfigError(f"{where}: summary {summary.title.get()!r} names unknown "
+                                      f"variable {var_name!r}")
         for note in table.comparability:
             for var_name in note.variables:
                 if var_name not in table.variables:

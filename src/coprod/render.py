@@ -119,18 +119,17 @@ def _variable_pages(codebooks: Codebooks, table: HarmonizedTable, frame: pl.Data
 
 def _summaries(codebooks: Codebooks, tables: dict[str, pl.DataFrame]) -> list[dict]:
     min_n = codebooks.package.min_cell_size
-    specs = [
-        ("institutions", "collab_any",
-         "Institutions collaborating with associations or volunteers"),
-        ("associations", "collab_institution",
-         "Associations collaborating with a municipal institution"),
-    ]
     out = []
-    for table, outcome, title in specs:
-        if table not in tables or outcome not in tables[table].columns:
-            continue
-        cells = weighted_share(tables[table], outcome, ["country", "wave"], min_n=min_n)
-        out.append({"table": table, "outcome": outcome, "title": title, "cells": cells})
+    for name, frame in tables.items():
+        variables = codebooks.tables[name].variables
+        for spec in codebooks.tables[name].summaries:
+            cells = weighted_share(frame, spec.outcome, spec.by, min_n=min_n,
+                                   positive=spec.positive)
+            labels = {b: {c.value: c.label.get() for c in variables[b].categories}
+                      for b in spec.by}
+            rows = [([labels[b].get(v, v) for b, v in zip(spec.by, c.group, strict=True)], c)
+                    for c in cells]
+            out.append({"table": name, "spec": spec, "rows": rows})
     return out
 
 

@@ -1,0 +1,89 @@
+"""The site: a page per variable, links that resolve, escaping, deterministic bytes."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+from conftest import write_yaml
+from coprod import pipeline
+from coprod.project import Project
+
+
+def _build(root: Path) -> Path:
+    pipeline.build(Project(root), force=True)
+    return root / "build" / "site"
+
+
+def _links(page: Path) -> list[str]:
+    return re.findall(r'(?:href|src)="([^"#]+)', page.read_text(encoding="utf-8"))
+
+
+def test_index_links_to_every_codebook_page(tiny: Path) -> None:
+    site = _build(tiny)
+    links = set(_links(site / "index.html"))
+    table = yaml.safe_load((tiny / "schemas/harmonized/things.yaml").read_text(encoding="utf-8"))
+    for name in table["variables"]:
+        assert f"variables/things/{name}.html" in links
+        assert (site / "variables" / "things" / f"{name}.html").is_file()
+
+
+def test_every_internal_link_resolves(tiny: Path) -> None:
+    site = _build(tiny)
+    for page in site.rglob("*.html"):
+        for link in _links(page):
+            assert not link.startswith(("http:", "https:", "//", "/")), (page, link)
+            assert (page.parent / link).resolve().is_file(), (page, link)
+
+
+def test_codebook_page_shows_labels_lineage_and_counts(tiny: Path) -> None:
+    html = (_build(tiny) / "variables" / "things" / "collab.html").read_text(encoding="utf-8")
+    assert "Collaborates (da)" in html and "Collaborates (nb)" in html
+    assert "Samarbeider dere?" in html and "Samarbejder I?" in html
+    assert "recode 1→yes, 0→no; missing 9→dont_know" in html
+    assert "Synthetic test data." in html
+
+
+def test_html_in_a_label_is_shown_as_text(tiny: Path) -> None:
+    path = tiny / "schemas" / "harmonized" / "things.yaml"
+    table = yaml.safe_load(path.read_text(encoding="utf-8"))
+    table["variables"]["collab"]["label"]["en"] = "<script>alert(1)</script>Collaborates"
+    write_yaml(path, table)
+    html = (_build(tiny) / "variables" / "things" / "collab.html").read_text(encoding="utf-8")
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;Collaborates" in html
+
+
+def test_site_bytes_are_deterministic(tiny: Path) -> None:
+    site = _build(tiny)
+    first = {p.relative_to(site): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    site = _build(tiny)
+    again = {p.relative_to(site): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    assert first == again
+
+
+def _summary_rows(html: str) -> list[list[str]]:
+    body = html.split("<tbody>")[1].split("</tbody>")[0]
+    return [re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row) for row in body.split("<tr>")[1:]]
+
+
+def test_summary_table_shows_weighted_percent_ci_and_n(tiny: Path) -> None:
+    rows = _summary_rows((_build(tiny) / "summary.html").read_text(encoding="utf-8"))
+    # dk: answered yes/no are rows 1, 4 (yes) with weights 1, 0.5; no row has "no" for both
+    # parts, so only yes rows are in the universe: 100 %. no: rows 1 and 4 answered yes.
+    assert [r[0] for r in rows] == ["Denmark", "Norway"]
+    assert rows[0][1] == "100.0" and rows[0][3] == "2"
+    assert rows[1][1] == "100.0" and rows[1][3] == "2"
+
+
+def test_summary_page_suppresses_small_cells(tiny: Path) -> None:
+    path = tiny / "schemas" / "package.yaml"
+    package = yaml.safe_load(path.read_text(encoding="utf-8"))
+    package["min_cell_size"] = 3
+    write_yaml(path, package)
+    html = (_build(tiny) / "summary.html").read_text(encoding="utf-8")
+    rows = _summary_rows(html)
+    assert [r[1:] for r in rows] == [["◆", "–", "2"], ["◆", "–", "2"]]
+    assert "fewer than 3 respondents" in html
