@@ -169,7 +169,8 @@ def dk_association_columns() -> list[Column]:
     inst = "Hvilke kommunale institutioner samarbejder foreningen med? "
     return [
         Column("forenr", "Foreningsnummer", kind="id"),
-        Column("kommune", "Kommune (foreningens hjemsted)", kind="municipality"),
+        Column("kommune", "Kommune (foreningens hjemsted)", dk_municipality_labels(),
+               kind="municipality"),
         Column("aktivitet", "Hvad er foreningens primære aktivitet?", DK_ACTIVITIES),
         Column("lokal_forankring", "Hvor lokal opfatter foreningen sig selv?", DK_LOCAL,
                kind="scale"),
@@ -343,8 +344,7 @@ def routed(values: np.ndarray, asked: np.ndarray) -> np.ndarray:
     return np.where(asked, values, np.nan)
 
 
-def any_at_least_one(rng: np.random.Generator, draws: list[np.ndarray], fallback: int
-                     ) -> list[np.ndarray]:
+def any_at_least_one(draws: list[np.ndarray], fallback: int) -> list[np.ndarray]:
     """A respondent routed into a 'which kinds' block ticks at least one kind."""
     none = ~np.any(np.column_stack(draws), axis=1)
     draws[fallback] = draws[fallback] | none
@@ -377,6 +377,11 @@ def municipality_sizes(rng: np.random.Generator, names: list[str], median: float
     for name, size in known:
         sizes[names.index(name)] = size  # a missing name is a bug: let it raise
     return sizes
+
+
+def dk_municipality_labels() -> tuple[tuple[int, str], ...]:
+    rows = read_reference("dk_kommuner.csv", "kommunekode", "kommunenavn")
+    return tuple((int(code), name) for code, name in rows)
 
 
 def dk_municipalities(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -455,9 +460,10 @@ def _fill(rng: np.random.Generator, template: str, domain: str) -> str:
 
 def comments(rng: np.random.Generator, n: int, country: str) -> list[str | None]:
     """Mostly empty; some harmless remarks; a few with personal-looking content."""
-    remarks, personal = (DK_REMARKS, DK_PERSONAL) if country == "dk" else (NO_REMARKS,
-                                                                          NO_PERSONAL)
-    domain = "example.dk" if country == "dk" else "example.no"
+    if country == "dk":
+        remarks, personal, domain = DK_REMARKS, DK_PERSONAL, "example.dk"
+    else:
+        remarks, personal, domain = NO_REMARKS, NO_PERSONAL, "example.no"
     out: list[str | None] = []
     for u in rng.random(n):
         if u < 0.76:
@@ -470,10 +476,6 @@ def comments(rng: np.random.Generator, n: int, country: str) -> list[str | None]
 
 
 # --- writers ---------------------------------------------------------------------------------
-
-
-def frame_from(columns: list[Column], data: dict[str, object]) -> pl.DataFrame:
-    return pl.DataFrame({c.name: data[c.name] for c in columns}, strict=False)
 
 
 def write_spss(columns: list[Column], data: dict[str, object], path: Path, file_label: str
@@ -536,12 +538,12 @@ def write_csv(columns: list[Column], data: dict[str, object], path: Path) -> Non
 # Log-odds of collaborating by institution type, shared in spirit by both countries: schools,
 # social services, libraries, sports facilities, youth clubs and elderly care high; childcare and
 # health promotion low.
-DK_TYPE_EFFECT = {1: 1.45, 2: -1.35, 3: 1.3, 4: 1.45, 5: 1.5, 6: 0.9, 7: 1.6, 8: -1.2,
+DK_TYPE_EFFECT = {1: 1.45, 2: -1.25, 3: 1.8, 4: 1.8, 5: 1.5, 6: 0.9, 7: 1.6, 8: -0.9,
                   9: 1.45, 10: 1.6, 11: 0.0}
 DK_TYPE_SHARE = ((1, 0.10), (2, 0.41), (3, 0.07), (4, 0.04), (5, 0.03), (6, 0.03), (7, 0.04),
                  (8, 0.06), (9, 0.09), (10, 0.05), (11, 0.08))
 # (code, share of the five-municipality sample, collaborating share in 2018)
-DK_MUNICIPALITY_PLAN = ((751, 0.37, 0.56), (461, 0.285, 0.64), (230, 0.13, 0.58),
+DK_MUNICIPALITY_PLAN = ((751, 0.37, 0.56), (461, 0.285, 0.62), (230, 0.13, 0.58),
                         (430, 0.115, 0.80), (320, 0.10, 0.88))
 DK_EMPLOYEES = {1: 45, 2: 14, 3: 50, 4: 60, 5: 12, 6: 8, 7: 5, 8: 10, 9: 20, 10: 6, 11: 15}
 
@@ -686,15 +688,15 @@ class AssociationPlan:
     administration_otherwise: float
     kinds: dict[str, Planted]  # school/daycare/elderly/other; level = share of ALL associations
     funding: float
-    dont_know: int
+    dont_know: int  # the national "don't know" code
 
 
 DK_ASSOCIATIONS = AssociationPlan(
     activity_share=((1, .22), (2, .12), (3, .09), (4, .07), (5, .05), (6, .05), (7, .08),
                     (8, .06), (9, .04), (10, .05), (11, .04), (12, .03), (13, .04), (14, .02),
                     (15, .04)),
-    activity_effect={1: 0.45, 2: 0.25, 3: -0.45, 4: 1.0, 5: 0.75, 6: 0.9, 7: -1.7, 8: -0.9,
-                     9: -0.1, 10: 0.35, 11: -0.35, 12: -0.25, 13: -0.45, 14: -0.6, 15: -0.3},
+    activity_effect={1: 0.45, 2: 0.25, 3: -0.45, 4: 1.0, 5: 0.75, 6: 0.9, 7: -1.7, 8: -1.0,
+                     9: -0.1, 10: 0.35, 11: 0.0, 12: 0.4, 13: 0.1, 14: -0.4, 15: -0.3},
     local_given_activity={7: (.9, .08, .01, .01), 8: (.85, .13, .01, .01),
                           6: (.55, .4, .03, .02), 1: (.38, .55, .05, .02)},
     members_median={1: 180, 7: 120, 13: 150, 14: 300, 12: 60, 3: 40},
@@ -714,8 +716,8 @@ NO_ASSOCIATIONS = AssociationPlan(
     activity_share=((1, .20), (2, .17), (3, .08), (4, .07), (5, .05), (6, .05), (7, .08),
                     (8, .06), (9, .03), (10, .04), (11, .06), (12, .02), (13, .04), (14, .02),
                     (15, .03)),
-    activity_effect={1: 0.45, 2: 0.3, 3: -0.45, 4: 1.0, 5: 0.75, 6: 0.9, 7: -1.5, 8: -0.7,
-                     9: -0.1, 10: 0.35, 11: -0.2, 12: -0.25, 13: -0.45, 14: 1.0, 15: -0.3},
+    activity_effect={1: 0.45, 2: 0.3, 3: -0.15, 4: 1.0, 5: 0.75, 6: 0.9, 7: -1.5, 8: -0.7,
+                     9: -0.1, 10: 0.35, 11: 0.0, 12: 0.4, 13: -0.2, 14: 1.0, 15: -0.3},
     local_given_activity={7: (.8, .18, .01, .01), 8: (.82, .16, .01, .01),
                           6: (.55, .4, .03, .02), 1: (.45, .5, .04, .01),
                           14: (.5, .5, 0, 0)},
@@ -760,7 +762,7 @@ def association_answers(rng: np.random.Generator, n: int, plan: AssociationPlan,
         drawn = np.zeros(n, dtype=bool)
         drawn[institution] = planted.draw(rng, activity[institution], level)
         kinds[key] = drawn
-    school, daycare, elderly, other = any_at_least_one(rng, list(kinds.values()), fallback=3)
+    school, daycare, elderly, other = any_at_least_one(list(kinds.values()), fallback=3)
     administration = np.zeros(n, dtype=bool)
     for group, level in ((institution, plan.administration_if_institution),
                          (~institution, plan.administration_otherwise)):
@@ -769,8 +771,7 @@ def association_answers(rng: np.random.Generator, n: int, plan: AssociationPlan,
                            + lookup({1: 0.6, 2: 0.5, 10: 0.6, 7: -1.5, 14: -1.8}, activity),
                            plan.funding)
 
-    dk = plan.dont_know
-    local_answer = np.where(rng.random(n) < 0.03, dk, local)
+    local_answer = np.where(rng.random(n) < 0.03, plan.dont_know, local)
     if country == "dk":
         local_answer[rng.random(n) < 0.005] = 9
     return {
@@ -889,8 +890,9 @@ def read_back(out: Path, source_id: str) -> pl.DataFrame:
     numeric = [c.name for c in columns if c.kind not in ("text", "municipality")]
     frame = frame.with_columns(pl.col(c).str.replace(",", ".").cast(pl.Float64) for c in numeric)
     return frame.with_columns(
-        pl.when(pl.col(c.name).is_in([float(m) for m in c.missing_codes])).then(None).otherwise(pl.col(c.name))
-        .alias(c.name) for c in columns if c.missing_codes)
+        pl.when(pl.col(c.name).is_in([float(m) for m in c.missing_codes]))
+        .then(None).otherwise(pl.col(c.name)).alias(c.name)
+        for c in columns if c.missing_codes)
 
 
 def share(frame: pl.DataFrame, yes: pl.Expr, valid: pl.Expr, weight: str) -> float:
@@ -976,8 +978,8 @@ def _directions(f: pl.DataFrame, country: str, weight: str, add) -> None:
     for code, name in ((1, "neighbourhood"), (2, "municipality"), (3, "region"),
                        (4, "national")):
         add(f"  {name}-oriented", share(f, inst == 1, known & (local == code), weight))
-    for lo, hi in ((0, 50), (50, 250), (250, 10**9)):
-        add(f"  {lo}-{hi if hi < 10**9 else ''} members",
+    for lo, hi, name in ((0, 50, "under 50"), (50, 250, "50-249"), (250, 10**9, "250 or more")):
+        add(f"  {name} members",
             share(f, inst == 1, known & members.is_between(lo, hi, closed="left"), weight))
     add("  no paid staff", share(f, inst == 1, known & (paid == 0), weight))
     add("  paid staff", share(f, inst == 1, known & (paid > 0), weight))
@@ -999,8 +1001,8 @@ def print_check(out: Path) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("out", nargs="?", default="raw", type=Path,
-                        help="folder to write dk/ and no/ into (default: raw)")
+    parser.add_argument("out", nargs="?", default=ROOT / "raw", type=Path,
+                        help="folder to write dk/ and no/ into (default: the package's raw/)")
     parser.add_argument("--check", action="store_true",
                         help="print the planted figures, computed back from the files")
     args = parser.parse_args(argv)

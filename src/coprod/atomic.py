@@ -12,6 +12,14 @@ from collections.abc import Mapping
 from pathlib import Path
 
 
+def _file_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+_FILE_MODE = _file_mode()
+
 def publish(files: Mapping[Path, bytes]) -> list[Path]:
     """Write every file to a temporary sibling, then move them all into place. Returns the files
     whose content changed; a file whose bytes are already there is left untouched."""
@@ -22,6 +30,7 @@ def publish(files: Mapping[Path, bytes]) -> list[Path]:
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            os.chmod(tmp, _FILE_MODE)  # mkstemp makes 0600; outputs are for everyone to read
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
                 handle.flush()
