@@ -119,11 +119,15 @@ def _variable_pages(codebooks: Codebooks, table: HarmonizedTable, frame: pl.Data
 
 def _summaries(codebooks: Codebooks, tables: dict[str, pl.DataFrame]) -> list[dict]:
     min_n = codebooks.package.min_cell_size
+    missing = [m.value for m in codebooks.package.missing]
     out = []
     for name, frame in tables.items():
         variables = codebooks.tables[name].variables
         for spec in codebooks.tables[name].summaries:
-            cells = weighted_share(frame, spec.outcome, spec.by, min_n=min_n,
+            # Respondents whose grouping answer is missing are left out, like missing outcomes.
+            answered = frame.filter(~pl.any_horizontal(
+                pl.col(b).cast(pl.String).is_in(missing) for b in spec.by))
+            cells = weighted_share(answered, spec.outcome, spec.by, min_n=min_n,
                                    positive=spec.positive)
             labels = {b: {c.value: c.label.get() for c in variables[b].categories}
                       for b in spec.by}

@@ -43,8 +43,8 @@ def weighted_share(frame: pl.DataFrame, outcome: str, by: list[str], *, min_n: i
             wy=pl.when(pl.col(outcome).cast(pl.String) == positive).then(pl.col(weight))
             .otherwise(0.0).sum(),
         )
+        .sort(by)  # categories sort in their codebook order
         .with_columns(pl.col(by).cast(pl.String))
-        .sort(by)
     )
     cells = []
     for row in stats.iter_rows(named=True):

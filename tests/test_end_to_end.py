@@ -1,0 +1,199 @@
+"""The shipped demo package, built for real in a temporary copy: reproducible outputs that pass
+Frictionless, a site linking every codebook page, summary figures that match a computation made
+directly from the raw files, and a broken delivery that changes nothing."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pyreadstat
+import pytest
+from click.testing import CliRunner
+
+from conftest import REPO
+from coprod.cli import main
+
+OUTPUTS = ["datapackage.json", "processed/institutions.parquet", "processed/associations.parquet"]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo package copied and built once for the read-only checks of this module."""
+    import shutil
+
+    root = tmp_path_factory.mktemp("built") / "demo"
+    for name in ("schemas", "raw", "reference", "site_templates"):
+        shutil.copytree(REPO / name, root / name)
+    result = CliRunner().invoke(main, ["--root", str(root), "build"])
+    assert result.exit_code == 0, result.output
+    return root
+
+
+def _run(root: Path, *args: str):
+    return CliRunner().invoke(main, ["--root", str(root), *args])
+
+
+def test_fresh_build_reproduces_the_committed_outputs(built: Path) -> None:
+    for name in OUTPUTS:
+        assert (built / name).read_bytes() == (REPO / name).read_bytes(), (
+            f"{name} differs from a fresh build: run `coprod build` and commit the result")
+
+
+def test_both_tables_hold_both_countries(built: Path) -> None:
+    for table in ("institutions", "associations"):
+        frame = pl.read_parquet(built / "processed" / f"{table}.parquet")
+        assert sorted(frame["country"].cast(pl.String).unique()) == ["dk", "no"]
+        assert frame["respondent_id"].is_unique().all()
+
+
+def test_datapackage_passes_frictionless(built: Path) -> None:
+    frictionless = Path(sys.executable).parent / "frictionless"
+    result = subprocess.run([str(frictionless), "validate", "datapackage.json"], cwd=built,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:]
+    descriptor = json.loads((built / "datapackage.json").read_text(encoding="utf-8"))
+    assert descriptor["synthetic"] is True and "synthetic" in descriptor["description"].lower()
+
+
+def test_parquet_opens_with_categories_in_pandas_and_duckdb(built: Path) -> None:
+    import duckdb
+    import pandas as pd
+
+    path = built / "processed" / "institutions.parquet"
+    frame = pd.read_parquet(path)
+    assert isinstance(frame["welfare_field"].dtype, pd.CategoricalDtype)
+    assert "childcare" in frame["welfare_field"].cat.categories
+    widths = frame.groupby("country", observed=True)["municipality_code"].agg(
+        lambda codes: sorted(codes.str.len().unique()))
+    assert widths.to_dict() == {"dk": [3], "no": [4]}  # strings, leading zeros kept
+    count = duckdb.sql(f"select count(*) from '{path}' where collab_any = 'yes'").fetchall()[0][0]
+    assert count == int((frame["collab_any"] == "yes").sum())
+
+
+def test_index_links_to_every_codebook_page(built: Path) -> None:
+    index = (built / "build" / "site" / "index.html").read_text(encoding="utf-8")
+    links = set(re.findall(r'href="(variables/[^"]+)"', index))
+    for table in ("institutions", "associations"):
+        spec = pl.read_parquet_schema(built / "processed" / f"{table}.parquet")
+        variables = [c for c in spec if not c.endswith("_missing")]
+        for name in variables:
+            assert f"variables/{table}/{name}.html" in links
+            assert (built / "build" / "site" / "variables" / table / f"{name}.html").is_file()
+
+
+def test_nothing_personal_is_published(built: Path) -> None:
+    published = [built / p for p in OUTPUTS] + list((built / "build" / "site").rglob("*"))
+    for path in published:
+        if path.is_file():
+            text = path.read_bytes().decode("utf-8", errors="replace")
+            assert not re.search(r"@example\.(dk|no)", text), path
+            assert not re.search(r"\b\d{6}-\d{4}\b", text), path
+
+
+# --- summary figures against the raw files -------------------------------------------------------
+
+
+def _weighted(pairs: list[tuple[bool, float]]) -> float:
+    return 100 * sum(w for yes, w in pairs if yes) / sum(w for _, w in pairs)
+
+
+def _dk(name: str, yes_no: dict[str, tuple[float, float]]) -> float:
+    """Weighted share from an SPSS file: yes if any variable has its yes code, no if all have
+    their no code; other answers are missing and left out."""
+    frame, _ = pyreadstat.read_sav(str(REPO / "raw" / "dk" / name), output_format="dict")
+    pairs = []
+    for i, weight in enumerate(frame["vaegt"]):
+        answers = [frame[v][i] for v in yes_no]
+        if any(a == yes_no[v][0] for a, v in zip(answers, yes_no, strict=True)):
+            pairs.append((True, weight))
+        elif all(a == yes_no[v][1] for a, v in zip(answers, yes_no, strict=True)):
+            pairs.append((False, weight))
+    return _weighted(pairs)
+
+
+def _no(name: str, columns: list[str]) -> float:
+    text = (REPO / "raw" / "no" / name).read_bytes().decode("cp1252")
+    pairs = []
+    for row in csv.DictReader(io.StringIO(text, newline=""), delimiter=";"):
+        weight = float(row["vekt"].replace(",", "."))
+        answers = [row[c] for c in columns]
+        if "1" in answers:
+            pairs.append((True, weight))
+        elif all(a == "0" for a in answers):
+            pairs.append((False, weight))
+    return _weighted(pairs)
+
+
+def _summary_percent(site: Path, title: str, country: str) -> float:
+    html = (site / "summary.html").read_text(encoding="utf-8")
+    section = html.split(f"<h2>{title}</h2>")[1].split("</section>")[0]
+    row = re.search(rf"<th scope=\"row\">{country}</th>\s*<td>2018</td>\s*"
+                    r"<td class=\"num\">([\d.]+)</td>", section)
+    assert row, f"no {country} 2018 row under {title!r}"
+    return float(row.group(1))
+
+
+def test_summary_figures_match_the_raw_files(built: Path) -> None:
+    site = built / "build" / "site"
+    institutions = "Institutions collaborating with associations or volunteers"
+    associations = "Associations collaborating with a municipal institution"
+    dk_inst = _dk("dk_institutioner_2018.sav",
+                  {"samarb_foreninger": (1, 2), "samarb_frivillige": (1, 2)})
+    dk_assoc = _dk("dk_foreninger_2018.sav", {"samarb_institution": (1, 2)})
+    no_inst = _no("no_virksomheter_2018.csv", ["samarbeid_lag_foreninger",
+                                                 "samarbeid_frivillige"])
+    no_assoc = _no("no_organisasjoner_2018.csv", ["samarbeid_kommunal_virksomhet"])
+    assert _summary_percent(site, institutions, "Denmark") == pytest.approx(dk_inst, abs=0.05)
+    assert _summary_percent(site, institutions, "Norway") == pytest.approx(no_inst, abs=0.05)
+    assert _summary_percent(site, associations, "Denmark") == pytest.approx(dk_assoc, abs=0.05)
+    assert _summary_percent(site, associations, "Norway") == pytest.approx(no_assoc, abs=0.05)
+    # The published patterns (DESIGN §2) hold in the demo data.
+    assert 60 <= dk_inst <= 70
+    assert 40 <= dk_assoc <= 45
+
+
+# --- builds that change nothing -----------------------------------------------------------------
+
+
+def test_second_build_changes_nothing(demo: Path) -> None:
+    assert _run(demo, "build").exit_code == 0
+    before = {p: p.stat().st_mtime_ns for p in (demo / n for n in OUTPUTS)}
+    result = _run(demo, "build")
+    assert result.exit_code == 0
+    assert "Nothing to do" in result.output
+    assert {p: p.stat().st_mtime_ns for p in before} == before
+
+
+def test_unknown_code_in_a_raw_csv_fails_and_leaves_outputs(demo: Path) -> None:
+    assert _run(demo, "build").exit_code == 0
+    before = {n: (demo / n).read_bytes() for n in OUTPUTS}
+    path = demo / "raw" / "no" / "no_virksomheter_2018.csv"
+    lines = path.read_bytes().split(b"\r\n")
+    header = lines[0].decode("cp1252").split(";")
+    column = header.index("samarbeid_lag_foreninger")
+    cells = lines[5].decode("cp1252").split(";")  # the fifth data row
+    cells[column] = "7"
+    lines[5] = ";".join(cells).encode("cp1252")
+    path.write_bytes(b"\r\n".join(lines))
+
+    text = _run(demo, "validate")
+    assert text.exit_code == 1
+    assert ("raw/no/no_virksomheter_2018.csv:6: row 5, column samarbeid_lag_foreninger, "
+            "value '7': code 7 is not in the codebook") in text.output
+    report = json.loads(_run(demo, "validate", "--format", "json").output)
+    source = next(s for s in report["sources"] if s["id"] == "no-institutions-2018")
+    assert [(e["row"], e["column"], e["value"], e["check"]) for e in source["errors"]] == [
+        (5, "samarbeid_lag_foreninger", "7", "unknown-code")]
+    assert source["file"] == "raw/no/no_virksomheter_2018.csv"
+
+    build = _run(demo, "build")
+    assert build.exit_code == 1
+    assert "Traceback" not in build.output
+    assert {n: (demo / n).read_bytes() for n in OUTPUTS} == before
