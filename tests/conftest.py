@@ -67,7 +67,7 @@ TABLE = {
         "weight": {"type": "number", "label": _labels("Weight"),
                    "required": True},
     },
-    "summaries": [{"title": _labels("Things collaborating"), "outcome": "collab_any",
+    "summaries": [{"title": _labels("Things collaborating"), "outcome": "collab",
                    "by": ["country"]}],
 }
 

@@ -26,11 +26,12 @@ def _rows(root: Path, *columns: str) -> list[tuple]:
 
 def test_recodes_and_missing_taxonomy(tiny: Path) -> None:
     assert _rows(tiny, "respondent_id", "collab", "partner", "collab_any") == [
-        ("dk-things-2018-1", "yes", "not_asked", "yes"),
+        # partner was not asked in Denmark, so neither was "collab or partner"
+        ("dk-things-2018-1", "yes", "not_asked", "not_asked"),
         ("dk-things-2018-2", "no", "not_asked", "not_asked"),
-        ("dk-things-2018-3", "dont_know", "not_asked", "dont_know"),
-        ("dk-things-2018-4", "yes", "not_asked", "yes"),
-        ("dk-things-2018-5", "refused", "not_asked", "refused"),
+        ("dk-things-2018-3", "dont_know", "not_asked", "not_asked"),
+        ("dk-things-2018-4", "yes", "not_asked", "not_asked"),
+        ("dk-things-2018-5", "refused", "not_asked", "not_asked"),
         ("no-things-2018-1", "yes", "yes", "yes"),
         ("no-things-2018-2", "no", "not_applicable", "not_applicable"),
         ("no-things-2018-3", "dont_know", "not_applicable", "dont_know"),

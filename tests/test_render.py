@@ -71,19 +71,20 @@ def _summary_rows(html: str) -> list[list[str]]:
 
 def test_summary_table_shows_weighted_percent_ci_and_n(tiny: Path) -> None:
     rows = _summary_rows((_build(tiny) / "summary.html").read_text(encoding="utf-8"))
-    # dk: answered yes/no are rows 1, 4 (yes) with weights 1, 0.5; no row has "no" for both
-    # parts, so only yes rows are in the universe: 100 %. no: rows 1 and 4 answered yes.
+    # dk: rows 1 and 4 yes (weights 1, 0.5), row 2 no (weight 1): 1.5 / 2.5
+    # no: rows 1 and 4 yes (weights 1.25, 1.0), row 2 no (weight 0.75): 2.25 / 3.0
     assert [r[0] for r in rows] == ["Denmark", "Norway"]
-    assert rows[0][1] == "100.0" and rows[0][3] == "2"
-    assert rows[1][1] == "100.0" and rows[1][3] == "2"
+    assert (rows[0][1], rows[0][3]) == ("60.0", "3")
+    assert (rows[1][1], rows[1][3]) == ("75.0", "3")
 
 
 def test_summary_page_suppresses_small_cells(tiny: Path) -> None:
     path = tiny / "schemas" / "package.yaml"
     package = yaml.safe_load(path.read_text(encoding="utf-8"))
-    package["min_cell_size"] = 3
+    package["min_cell_size"] = 4
     write_yaml(path, package)
     html = (_build(tiny) / "summary.html").read_text(encoding="utf-8")
     rows = _summary_rows(html)
-    assert [r[1:] for r in rows] == [["◆", "–", "2"], ["◆", "–", "2"]]
-    assert "fewer than 3 respondents" in html
+    assert [r[1:] for r in rows] == [["◆", "–", "3"], ["◆", "–", "3"]]
+    assert "fewer than 4 respondents" in html
+    assert "60.0" not in html and "75.0" not in html

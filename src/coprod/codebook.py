@@ -75,6 +75,14 @@ class Contributor(Model):
     organization: str | None = None
 
 
+class RegionNames(Model):
+    """A table of region (county) names, for a classification that holds only region codes."""
+
+    file: str
+    code: str
+    name: str
+
+
 class MunicipalityReference(Model):
     """A dated municipality classification in ``reference/``."""
 
@@ -84,6 +92,21 @@ class MunicipalityReference(Model):
     width: int  # codes are strings of exactly this many digits
     vintage: str
     country: str
+    region_code: str | None = None  # column holding the region (county) code
+    region_name: str | None = None  # column holding its name, when the file has one
+    region_names: RegionNames | None = None  # otherwise, where the names are
+    derived: bool = False  # not an official table: the site says so
+
+
+class MunicipalityCrosswalk(Model):
+    """Old code → new code(s) between two vintages; a code with several rows was split."""
+
+    from_: str = Field(alias="from")  # key into municipality_references
+    to: str
+    file: str
+    from_column: str
+    to_column: str
+    derived: bool = False  # not an official table: the site says so
 
 
 class Package(Model):
@@ -103,12 +126,23 @@ class Package(Model):
     missing: list[Category]
     min_cell_size: int = Field(default=5, ge=1)
     municipality_references: dict[str, MunicipalityReference]
+    municipality_crosswalks: list[MunicipalityCrosswalk] = []
+    municipality_target: dict[str, str] = {}  # country -> the reference every code is carried to
 
     @model_validator(mode="after")
     def _taxonomy(self) -> Package:
         values = tuple(c.value for c in self.missing)
         if values != MISSING_REASONS:
             raise ValueError(f"missing must list exactly {', '.join(MISSING_REASONS)}, in order")
+        refs = self.municipality_references
+        for walk in self.municipality_crosswalks:
+            for key in (walk.from_, walk.to):
+                if key not in refs:
+                    raise ValueError(f"crosswalk names unknown reference {key!r}")
+        for country, key in self.municipality_target.items():
+            if key not in refs or refs[key].country != country:
+                raise ValueError(f"municipality_target {country}: {key!r} is not a reference of "
+                                 f"that country")
         return self
 
 
@@ -119,11 +153,15 @@ class ComparabilityNote(Model):
     note: Labels
 
 
-Derivation = (
-    Literal["respondent_id", "country", "wave", "source", "municipality_code",
-            "municipality_vintage", "municipality_name"]
-    | dict[Literal["any_of"], list[str]]
+DERIVATIONS = (
+    "respondent_id", "country", "wave", "source",
+    # the municipality as reported, in the source's vintage
+    "municipality_code", "municipality_vintage", "municipality_name",
+    # carried to the package's reference vintage through the crosswalks
+    "municipality_code_reference", "municipality_name_reference", "region_reference",
+    "municipality_split", "municipality_split_into",
 )
+Derivation = Literal[DERIVATIONS] | dict[Literal["any_of"], list[str]]  # type: ignore[valid-type]
 
 
 class HarmonizedVariable(Model):

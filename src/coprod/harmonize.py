@@ -24,6 +24,8 @@ from .codebook import (
     SourceCodebook,
 )
 from .errors import GateError
+from .reconcile import reconcile
+from .reference import Municipalities
 
 NUMERIC = {"integer": pl.Int64, "number": pl.Float64}
 
@@ -54,10 +56,11 @@ def output_columns(table: HarmonizedTable) -> list[str]:
 
 
 def harmonize(codebooks: Codebooks, frames: dict[str, pl.DataFrame],
-              municipalities: dict[str, dict[str, str]]) -> Harmonized:
+              municipalities: dict[str, Municipalities]) -> Harmonized:
     """Harmonize every table from the typed frames of its sources (keyed by source id)."""
     uncovered: list[str] = []
     warnings: list[str] = []
+    broken: list[str] = []
     tables = {}
     for name, table in codebooks.tables.items():
         parts = []
@@ -67,19 +70,42 @@ def harmonize(codebooks: Codebooks, frames: dict[str, pl.DataFrame],
             frame = frames[source.id]
             uncovered += _coverage(source, frame)
             warnings += _unused_mappings(source, frame)
-            parts.append(harmonize_source(frame, source, table, codebooks.package,
-                                          municipalities[source.id]))
+            if uncovered:
+                continue
+            part = harmonize_source(frame, source, table, codebooks.package,
+                                    municipalities[source.id])
+            broken += _partly_not_asked(part, source, table) + reconcile(frame, part, source,
+                                                                         table)
+            parts.append(part)
         if parts:
             tables[name] = pl.concat(parts, how="vertical")
     if uncovered:
         raise GateError("codes found in the raw data have no mapping:\n  " + "\n  ".join(uncovered),
                         hint="add each code to the variable's values and to its mapping's recode, "
                              "or declare it missing")
+    if broken:
+        raise GateError("harmonization does not add up:\n  " + "\n  ".join(broken),
+                        hint="check the missing codes and mappings named above")
     return Harmonized(tables, tuple(warnings))
 
 
+def _partly_not_asked(frame: pl.DataFrame, source: SourceCodebook,
+                      table: HarmonizedTable) -> list[str]:
+    """A question is asked of all of a source's respondents or of none: not_asked is never a
+    reason for only some rows (those are not_applicable, skipped by routing)."""
+    problems = []
+    for column in output_columns(table):
+        if not isinstance(frame.schema[column], pl.Enum):
+            continue
+        n = int((frame[column].cast(pl.String) == "not_asked").sum())
+        if 0 < n < frame.height:
+            problems.append(f"{source.id}: {column} is not_asked in {n} of {frame.height} rows; "
+                            "not_asked is for a question absent from the whole source")
+    return problems
+
+
 def harmonize_source(frame: pl.DataFrame, source: SourceCodebook, table: HarmonizedTable,
-                     package: Package, municipalities: dict[str, str]) -> pl.DataFrame:
+                     package: Package, municipalities: Municipalities) -> pl.DataFrame:
     exprs: list[pl.Expr] = []
     for name, var in table.variables.items():
         if var.derive is not None and not isinstance(var.derive, dict):
@@ -88,7 +114,7 @@ def harmonize_source(frame: pl.DataFrame, source: SourceCodebook, table: Harmoni
             exprs += _mapped(name, var, source.mappings[name], source, package)
     out = frame.select(exprs)
     any_of = [
-        _any_of(name, var, package)
+        _any_of(name, var, package, source)
         for name, var in table.variables.items()
         if isinstance(var.derive, dict)
     ]
@@ -96,9 +122,15 @@ def harmonize_source(frame: pl.DataFrame, source: SourceCodebook, table: Harmoni
 
 
 def _derived(name: str, var: HarmonizedVariable, source: SourceCodebook, package: Package,
-             municipalities: dict[str, str]) -> pl.Expr:
+             places: Municipalities) -> pl.Expr:
     ref = package.municipality_references[source.municipality.reference]
     code = pl.col(source.municipality.variable).cast(pl.String).str.zfill(ref.width)
+    single = {c: after[0] for c, after in places.successors.items() if len(after) == 1}
+    reference_code = code.replace_strict(single, default=None)
+    split = places.split()
+    split_into = {c: " | ".join(f"{a} {places.reference_names[a]}" for a in after)
+                  for c, after in split.items()}
+    regions = {c: r for c in places.successors if (r := places.region_of(c)) is not None}
     expr = {
         "respondent_id": pl.format("{}-{}", pl.lit(source.id), pl.col(source.id_variable)),
         "country": pl.lit(source.country),
@@ -106,7 +138,14 @@ def _derived(name: str, var: HarmonizedVariable, source: SourceCodebook, package
         "source": pl.lit(source.id),
         "municipality_code": code,
         "municipality_vintage": pl.lit(ref.vintage),
-        "municipality_name": code.replace_strict(municipalities, default=None),
+        "municipality_name": code.replace_strict(places.names, default=None),
+        "municipality_code_reference": reference_code,
+        "municipality_name_reference": reference_code.replace_strict(places.reference_names,
+                                                                     default=None),
+        "region_reference": code.replace_strict(regions, default=None),
+        "municipality_split": pl.when(code.is_in(list(split))).then(pl.lit("yes"))
+        .otherwise(pl.lit("no")),
+        "municipality_split_into": code.replace_strict(split_into, default=None),
     }[var.derive]  # type: ignore[index]
     dtype = enum_of(var, package) if var.type == "categorical" else _scalar(var)
     return expr.cast(dtype).alias(name)
@@ -144,9 +183,14 @@ def _mapped(name: str, var: HarmonizedVariable, mapping: Mapping | str, source: 
     return exprs
 
 
-def _any_of(name: str, var: HarmonizedVariable, package: Package) -> pl.Expr:
-    """yes if any part is yes; no if every part is no; otherwise the first part's missing reason."""
-    parts = [pl.col(p).cast(pl.String) for p in var.derive["any_of"]]  # type: ignore[index]
+def _any_of(name: str, var: HarmonizedVariable, package: Package,
+            source: SourceCodebook) -> pl.Expr:
+    """yes if any part is yes; no if every part is no; otherwise the first part's missing reason.
+    When the source did not ask one of the parts, the combination was not asked either."""
+    names: list[str] = var.derive["any_of"]  # type: ignore[index]
+    if any(source.mappings.get(p) == "not_asked" for p in names):
+        return pl.lit("not_asked").cast(enum_of(var, package)).alias(name)
+    parts = [pl.col(p).cast(pl.String) for p in names]
     missing = pl.coalesce([pl.when(~p.is_in(["yes", "no"])).then(p) for p in parts])
     expr = (
         pl.when(pl.any_horizontal([p == "yes" for p in parts])).then(pl.lit("yes"))
@@ -204,9 +248,13 @@ def _rule(name: str, var: HarmonizedVariable, source: SourceCodebook) -> dict[st
                 "are no; otherwise the first missing reason"}
     if var.derive is not None:
         municipality = source.municipality.variable
-        origin = {"respondent_id": source.id_variable, "municipality_code": municipality,
-                  "municipality_name": municipality}.get(var.derive, "")
+        ref = source.municipality.reference
+        origin = source.id_variable if var.derive == "respondent_id" else (
+            municipality if var.derive.startswith(("municipality_code", "municipality_name",
+                                                   "municipality_split", "region"))
+            else "")
         question = source.variables[origin].label if origin else ""
+        chain = f"{municipality} ({ref}) carried to the reference vintage through the crosswalks"
         rules = {
             "respondent_id": f"'{source.id}-' followed by {origin}",
             "country": f"constant {source.country!r}",
@@ -216,6 +264,12 @@ def _rule(name: str, var: HarmonizedVariable, source: SourceCodebook) -> dict[st
                                  f"{source.municipality.reference} width, leading zeros kept",
             "municipality_vintage": f"the vintage of {source.municipality.reference}",
             "municipality_name": f"name of {municipality} in {source.municipality.reference}",
+            "municipality_code_reference": f"{chain}; empty where split",
+            "municipality_name_reference": f"name of the code {chain}",
+            "region_reference": f"region of the code {chain}; also for a split municipality "
+                                "whose successors share one region",
+            "municipality_split": f"yes where {chain} gives more than one successor",
+            "municipality_split_into": f"the successors, where {chain} gives more than one",
         }
         return {"variable": origin, "question": question, "rule": rules[var.derive]}
     mapping = source.mappings[name]

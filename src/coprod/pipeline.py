@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     import polars as pl
 
     from .harmonize import Harmonized
+    from .reference import Municipalities
     from .validate import Report
 
 
@@ -47,7 +48,7 @@ class Validated:
     codebooks: Codebooks
     frames: dict[str, pl.DataFrame]
     report: Report
-    municipalities: dict[str, dict[str, str]]
+    municipalities: dict[str, Municipalities]
 
 
 def load(project: Project) -> Codebooks:
@@ -58,7 +59,7 @@ def validate(project: Project, codebooks: Codebooks, ids: Iterable[str] = (),
              progress: Progress = _quiet) -> Validated:
     """Read and validate the named sources (all when none are named)."""
     from .read import read_source
-    from .reference import load_reference
+    from .reference import municipalities as load_municipalities
     from .validate import Problem, Report, SourceReport, translation_problems, validate_source
 
     wanted = list(ids) or sorted(codebooks.sources)
@@ -68,19 +69,19 @@ def validate(project: Project, codebooks: Codebooks, ids: Iterable[str] = (),
                          hint=f"sources are: {', '.join(sorted(codebooks.sources))}")
     frames: dict[str, pl.DataFrame] = {}
     reports: list[SourceReport] = []
-    municipalities: dict[str, dict[str, str]] = {}
+    municipalities: dict[str, Municipalities] = {}
     for source_id in wanted:
         source = codebooks.sources[source_id]
         progress(f"validating {source_id}")
-        ref = codebooks.package.municipality_references[source.municipality.reference]
-        municipalities[source_id] = load_reference(project, ref)
+        municipalities[source_id] = load_municipalities(project, codebooks.package,
+                                                        source.municipality.reference)
         try:
             raw = read_source(project, source)
         except RawFileError as exc:
             problem = Problem(None, None, None, "unreadable-file", str(exc))
             reports.append(SourceReport(source_id, source.file, 0, (problem,)))
             continue
-        frame, report = validate_source(raw, source, codebooks, municipalities[source_id])
+        frame, report = validate_source(raw, source, codebooks, municipalities[source_id].names)
         reports.append(report)
         if frame is not None:
             frames[source_id] = frame

@@ -1,38 +1,127 @@
 """Dated municipality classifications from ``reference/`` (see reference/PROVENANCE.md).
 
 Codes are strings and keep their leading zeros; a table whose codes do not all have the declared
-width is a configuration error rather than something to repair.
+width is a configuration error rather than something to repair. A source's codes are carried to
+the package's reference vintage through the crosswalks as a chain (e.g. Norway 2018 → 2020 →
+2024). A code with more than one successor was split: it is flagged with its successors, never
+assigned to one of them.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import polars as pl
 
-from .codebook import MunicipalityReference
+from .codebook import MunicipalityCrosswalk, MunicipalityReference, Package
 from .errors import ConfigError
 from .project import Project
+
+
+@dataclass(frozen=True)
+class Municipalities:
+    """What a source's municipality codes mean, in its own vintage and in the reference one."""
+
+    vintage: str
+    names: dict[str, str]  # code in the source's vintage -> name
+    successors: dict[str, tuple[str, ...]]  # that code -> its code(s) in the reference vintage
+    reference_vintage: str
+    reference_names: dict[str, str]  # reference code -> name
+    reference_regions: dict[str, str]  # reference code -> region (county) name
+
+    def split(self) -> dict[str, tuple[str, ...]]:
+        return {code: after for code, after in self.successors.items() if len(after) > 1}
+
+    def region_of(self, code: str) -> str | None:
+        """The region of a source code: known even for a split code when every successor lies
+        in the same region."""
+        regions = {self.reference_regions.get(c) for c in self.successors.get(code, ())}
+        return regions.pop() if len(regions) == 1 else None
 
 
 def load_reference(project: Project, ref: MunicipalityReference) -> dict[str, str]:
     """Municipality code -> name for one vintage."""
     path = project.resolve(ref.file, what=f"reference {ref.vintage}")
-    return dict(_load(path, ref.code, ref.name, ref.width))
+    rows = _table(path, (ref.code, ref.name))
+    _check_width(path, [code for code, _ in rows], ref.width)
+    return dict(rows)
+
+
+def _regions(project: Project, ref: MunicipalityReference) -> dict[str, str]:
+    """Municipality code -> region (county) name, where the reference has regions."""
+    if ref.region_code is None:
+        return {}
+    path = project.resolve(ref.file, what=f"reference {ref.vintage}")
+    if ref.region_name is not None:
+        return dict(_table(path, (ref.code, ref.region_name)))
+    codes = dict(_table(path, (ref.code, ref.region_code)))
+    if ref.region_names is None:
+        return codes
+    names_path = project.resolve(ref.region_names.file, what=f"region names {ref.vintage}")
+    names = dict(_table(names_path, (ref.region_names.code, ref.region_names.name)))
+    unknown = sorted(set(codes.values()) - names.keys())
+    if unknown:
+        raise ConfigError(f"{ref.region_names.file}: no name for region {unknown[0]}")
+    return {code: names[region] for code, region in codes.items()}
+
+
+def _crosswalk(project: Project, walk: MunicipalityCrosswalk) -> dict[str, tuple[str, ...]]:
+    path = project.resolve(walk.file, what=f"crosswalk {walk.from_} → {walk.to}")
+    out: dict[str, list[str]] = {}
+    for old, new in _table(path, (walk.from_column, walk.to_column)):
+        if new not in out.setdefault(old, []):
+            out[old].append(new)
+    return {old: tuple(sorted(new)) for old, new in out.items()}
+
+
+def municipalities(project: Project, package: Package, reference: str) -> Municipalities:
+    """The meaning of codes of one reference vintage, carried to the country's target vintage."""
+    ref = package.municipality_references[reference]
+    target_key = package.municipality_target.get(ref.country, reference)
+    target = package.municipality_references[target_key]
+    names = load_reference(project, ref)
+    successors = {code: (code,) for code in names}
+    here = reference
+    while here != target_key:
+        step = next((w for w in package.municipality_crosswalks if w.from_ == here), None)
+        if step is None:
+            raise ConfigError(f"schemas/package.yaml: no crosswalk leads from {here} towards "
+                              f"{target_key}", hint="add it to municipality_crosswalks")
+        table = _crosswalk(project, step)
+        successors = {code: tuple(sorted({n for c in after for n in table.get(c, ())}))
+                      for code, after in successors.items()}
+        here = step.to
+    target_names = load_reference(project, target)
+    lost = sorted(c for c, after in successors.items()
+                  if not after or any(a not in target_names for a in after))
+    if lost:
+        raise ConfigError(f"schemas/package.yaml: municipality {lost[0]} ({reference}) has no "
+                          f"valid successor in {target_key}",
+                          hint="complete the crosswalks in reference/")
+    return Municipalities(ref.vintage, names, successors, target.vintage, target_names,
+                          _regions(project, target))
 
 
 @cache
-def _load(path: Path, code: str, name: str, width: int) -> tuple[tuple[str, str], ...]:
+def _read(path: Path) -> pl.DataFrame:
     try:
-        frame = pl.read_csv(path, infer_schema=False)
+        return pl.read_csv(path, infer_schema=False)
     except (OSError, pl.exceptions.PolarsError) as exc:
         raise ConfigError(f"{path}: cannot read reference table ({exc})") from None
-    for column in (code, name):
+
+
+def _table(path: Path, columns: tuple[str, str]) -> list[tuple[str, str]]:
+    frame = _read(path)
+    for column in columns:
         if column not in frame.columns:
             raise ConfigError(f"{path}: no column {column!r}",
-                              hint="correct municipality_references in schemas/package.yaml")
-    bad = frame.filter(~pl.col(code).str.contains(rf"^\d{{{width}}}$"))
-    if bad.height:
-        raise ConfigError(f"{path}: code {bad[code][0]!r} is not {width} digits")
-    return tuple(zip(frame[code].to_list(), frame[name].to_list(), strict=True))
+                              hint="correct the municipality settings in schemas/package.yaml")
+    return list(zip(frame[columns[0]].to_list(), frame[columns[1]].to_list(), strict=True))
+
+
+def _check_width(path: Path, codes: list[str], width: int) -> None:
+    bad = [c for c in codes if not (c.isascii() and c.isdigit() and len(c) == width)]
+    if bad:
+        raise ConfigError(f"{path}: code {bad[0]!r} is not {width} digits")
