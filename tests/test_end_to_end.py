@@ -197,3 +197,22 @@ def test_unknown_code_in_a_raw_csv_fails_and_leaves_outputs(demo: Path) -> None:
     assert build.exit_code == 1
     assert "Traceback" not in build.output
     assert {n: (demo / n).read_bytes() for n in OUTPUTS} == before
+
+
+def test_every_row_has_a_2024_code_or_a_split_flag(built: Path) -> None:
+    no2024 = set(pl.read_csv(REPO / "reference" / "no_kommuner_2024.csv",
+                             infer_schema=False)["kommunenummer"])
+    for table in ("institutions", "associations"):
+        frame = pl.read_parquet(built / "processed" / f"{table}.parquet").with_columns(
+            pl.col("country", "municipality_split").cast(pl.String))
+        norway = frame.filter(pl.col("country") == "no")
+        split = norway.filter(pl.col("municipality_split") == "yes")
+        whole = norway.filter(pl.col("municipality_split") == "no")
+        assert split["municipality_code_2024"].null_count() == split.height
+        assert split["municipality_split_into"].null_count() == 0
+        assert set(whole["municipality_code_2024"]) <= no2024
+        assert whole["municipality_code_2024"].null_count() == 0
+        denmark = frame.filter(pl.col("country") == "dk")
+        assert (denmark["municipality_code"].str.len_chars() == 3).all()
+        assert (denmark["municipality_code_2024"] == denmark["municipality_code"]).all()
+        assert (norway["municipality_code"].str.len_chars() == 4).all()

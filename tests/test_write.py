@@ -24,7 +24,8 @@ def _package(root: Path) -> list[Path]:
 
 def test_outputs_are_byte_identical_across_runs(tiny: Path) -> None:
     changed = _package(tiny)
-    assert sorted(p.name for p in changed) == ["datapackage.json", "things.parquet"]
+    assert sorted(p.name for p in changed) == [
+        "codebook.json", "datapackage.json", "things.parquet"]
     first = {p: p.read_bytes() for p in changed}
     assert _package(tiny) == []  # nothing changed, nothing rewritten
     assert {p: p.read_bytes() for p in changed} == first

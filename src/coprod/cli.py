@@ -119,6 +119,42 @@ def validate(ctx: Context, sources: tuple[str, ...], fmt: str) -> None:
 
 
 @main.command()
+@click.argument("variable")
+@click.pass_obj
+def codebook(ctx: Context, variable: str) -> None:
+    """Print a harmonized variable's documentation.
+
+    Labels in en/da/nb, categories with counts per source, lineage, availability and
+    comparability notes, from processed/codebook.json. Name it as VARIABLE or TABLE.VARIABLE.
+
+    \b
+    Examples:
+      coprod codebook collab_any
+      coprod codebook associations.local_orientation
+    """
+    from .errors import ConfigError
+    from .pipeline import UsageError
+    from .report import find_variable, print_variable
+
+    def action() -> tuple[dict, list[tuple[str, dict]]]:
+        path = ctx.project().processed / "codebook.json"
+        if not path.is_file():
+            raise ConfigError(f"{path.name}: not found in processed/",
+                              hint="run `coprod harmonize` first")
+        document = json.loads(path.read_text(encoding="utf-8"))
+        found = find_variable(document, variable)
+        if not found:
+            names = sorted({v for t in document["tables"].values() for v in t["variables"]})
+            raise UsageError(f"no harmonized variable {variable!r}",
+                             hint=f"variables are: {', '.join(names)}")
+        return document, found
+
+    document, found = run(ctx, action)
+    for table, var in found:
+        print_variable(document, table, var)
+
+
+@main.command()
 @click.pass_obj
 def harmonize(ctx: Context) -> None:
     """Validate, harmonize and write processed/ and datapackage.json (no site).

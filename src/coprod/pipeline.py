@@ -107,11 +107,9 @@ def harmonize_validated(validated: Validated) -> Harmonized:
 
 
 def write_package(project: Project, codebooks: Codebooks, harmonized: Harmonized) -> list[Path]:
-    from .harmonize import lineage
     from .write import package_files
 
-    lineages = {name: lineage(codebooks, name) for name in harmonized.tables}
-    return publish(package_files(codebooks, harmonized.tables, lineages, project.root))
+    return publish(package_files(codebooks, harmonized.tables, project.root))
 
 
 def write_site(project: Project, codebooks: Codebooks) -> Path:

@@ -21,8 +21,8 @@ from jinja2 import (
 )
 
 from .codebook import Codebooks, HarmonizedTable, HarmonizedVariable
+from .describe import lineage
 from .errors import ConfigError
-from .harmonize import lineage
 from .project import Project
 from .summary import frequencies, numeric_summary, weighted_share
 

@@ -48,3 +48,44 @@ def print_report(report: Report, console: Console | None = None) -> None:
         console.print(f"codebook {p.column}: {p.message} [{p.check}]", markup=False,
                       soft_wrap=True)
     console.print("All sources valid." if report.valid else "Validation failed.", markup=False)
+
+
+def find_variable(document: dict, name: str) -> list[tuple[str, dict]]:
+    """The variables called ``name`` (or ``table.name``) in a codebook document."""
+    table, _, variable = name.rpartition(".")
+    return [(t, spec["variables"][variable]) for t, spec in document["tables"].items()
+            if variable in spec["variables"] and table in ("", t)]
+
+
+def print_variable(document: dict, table: str, var: dict, console: Console | None = None) -> None:
+    """A variable's documentation for the terminal: labels, categories with counts per source,
+    lineage, availability and comparability notes."""
+    console = console or Console(highlight=False)
+    out = lambda text="": console.print(text, markup=False, soft_wrap=True)  # noqa: E731
+    out(f"{table}.{var['name']} ({var['type']}, group {var['group']})")
+    for lang, text in var["label"].items():
+        out(f"  label [{lang}]: {text or '(missing)'}")
+    if "universe" in var:
+        out(f"  universe: {var['universe']['en']}")
+    sources = sorted(var["lineage"])
+    if "frequencies" in var:
+        table_ = Table("value", "code", "label", *sources, title="Counts per source")
+        values = [(c["value"], str(c["code"]), c["label"]["en"])
+                  for c in var.get("categories", [])]
+        if not var.get("categories"):
+            values.append(("<value>", "", "a value"))
+        values += [(m["value"], str(m["code"]), m["label"]["en"]) for m in document["missing"]]
+        for value, code, label in values:
+            counts = [var["frequencies"].get(s, {}).get(value, 0) for s in sources]
+            if any(counts) or value in {c["value"] for c in var.get("categories", [])}:
+                table_.add_row(value, code, label, *(f"{n:,}" for n in counts))
+        console.print(table_)
+    out("Lineage:")
+    for source in sources:
+        rule = var["lineage"][source]
+        origin = f"{rule['variable']}: " if rule["variable"] else ""
+        question = f" «{rule['question']}»" if rule["question"] else ""
+        out(f"  {source} [{var['availability'].get(source, '-')}]: {origin}{rule['rule']}"
+            f"{question}")
+    for note in var["comparability"]:
+        out(f"Note ({note['severity']}, {', '.join(note['sources'])}): {note['note']['en']}")

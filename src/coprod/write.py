@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .codebook import Codebooks, HarmonizedTable, HarmonizedVariable, Package
+from .describe import codebook_document, lineage
 from .harmonize import output_columns
 
 PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 9, "use_dictionary": True,
@@ -163,8 +164,8 @@ def _sources(codebooks: Codebooks) -> list[dict]:
     return sources
 
 
-def descriptor_bytes(descriptor: dict) -> bytes:
-    return (json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+def json_bytes(document: dict) -> bytes:
+    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
 def sha256(data: bytes) -> str:
@@ -172,15 +173,18 @@ def sha256(data: bytes) -> str:
 
 
 def package_files(codebooks: Codebooks, tables: MappingType[str, pl.DataFrame],
-                  lineages: MappingType[str, MappingType], root: Path) -> dict[Path, bytes]:
-    """The bytes of ``processed/*.parquet`` and ``datapackage.json``, ready to publish."""
+                  root: Path) -> dict[Path, bytes]:
+    """The bytes of ``processed/*.parquet``, ``processed/codebook.json`` and
+    ``datapackage.json``, ready to publish."""
     files: dict[Path, bytes] = {}
     hashes: dict[str, str] = {}
     for name, frame in tables.items():
         spec = codebooks.tables[name]
-        schema = arrow_schema(spec, codebooks.package, lineages[name])
+        schema = arrow_schema(spec, codebooks.package, lineage(codebooks, name))
         data = parquet_bytes(to_arrow(frame.select(output_columns(spec)), schema))
         files[root / "processed" / f"{name}.parquet"] = data
         hashes[name] = sha256(data)
-    files[root / "datapackage.json"] = descriptor_bytes(descriptor(codebooks, hashes))
+    files[root / "processed" / "codebook.json"] = json_bytes(
+        codebook_document(codebooks, tables))
+    files[root / "datapackage.json"] = json_bytes(descriptor(codebooks, hashes))
     return files

@@ -1,0 +1,168 @@
+"""What the build says about the data, as data: the lineage of every harmonized column, the
+availability matrix (variable × source) and the machine-readable codebook.
+
+The codebook document is written to ``processed/codebook.json``; lineage also goes into the
+Parquet field metadata, and the site is rendered from the same functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping as MappingType
+
+import polars as pl
+
+from .codebook import Codebooks, HarmonizedVariable, Mapping, SourceCodebook
+
+AVAILABLE, PARTIAL, NOT_ASKED = "available", "partial", "not_asked"
+
+
+def lineage(codebooks: Codebooks, table: str) -> dict[str, dict[str, dict[str, str]]]:
+    """For every harmonized variable and source: the source variable, its question text and the
+    rule applied, in words. Written into the Parquet field metadata and onto the site."""
+    spec = codebooks.tables[table]
+    out: dict[str, dict[str, dict[str, str]]] = {}
+    for name, var in spec.variables.items():
+        per_source = {}
+        for source in sorted(codebooks.sources_for(table), key=lambda s: s.id):
+            per_source[source.id] = _rule(name, var, source)
+        out[name] = per_source
+    return out
+
+
+def _rule(name: str, var: HarmonizedVariable, source: SourceCodebook) -> dict[str, str]:
+    if isinstance(var.derive, dict):
+        parts = ", ".join(var.derive["any_of"])
+        return {"variable": "", "question": "", "rule": f"yes if any of {parts} is yes; no if all "
+                "are no; otherwise the first missing reason"}
+    if var.derive is not None:
+        municipality = source.municipality.variable
+        ref = source.municipality.reference
+        origin = source.id_variable if var.derive == "respondent_id" else (
+            municipality if var.derive.startswith(("municipality_code", "municipality_name",
+                                                   "municipality_split", "region"))
+            else "")
+        question = source.variables[origin].label if origin else ""
+        chain = f"{municipality} ({ref}) carried to the reference vintage through the crosswalks"
+        rules = {
+            "respondent_id": f"'{source.id}-' followed by {origin}",
+            "country": f"constant {source.country!r}",
+            "wave": f"constant {source.wave}",
+            "source": f"constant {source.id!r}",
+            "municipality_code": f"{municipality} as a string of "
+                                 f"{source.municipality.reference} width, leading zeros kept",
+            "municipality_vintage": f"the vintage of {source.municipality.reference}",
+            "municipality_name": f"name of {municipality} in {source.municipality.reference}",
+            "municipality_code_reference": f"{chain}; empty where split",
+            "municipality_name_reference": f"name of the code {chain}",
+            "region_reference": f"region of the code {chain}; also for a split municipality "
+                                "whose successors share one region",
+            "municipality_split": f"yes where {chain} gives more than one successor",
+            "municipality_split_into": f"the successors, where {chain} gives more than one",
+        }
+        return {"variable": origin, "question": question, "rule": rules[var.derive]}
+    mapping = source.mappings[name]
+    if mapping == "not_asked":
+        return {"variable": "", "question": "", "rule": "not asked in this source: not_asked"}
+    assert isinstance(mapping, Mapping)
+    src = source.variables[mapping.from_]
+    steps = []
+    if mapping.recode is not None:
+        steps.append("recode " + ", ".join(f"{k}→{v}" for k, v in mapping.recode.items()))
+    else:
+        steps.append("copy")
+    if src.missing:
+        steps.append("missing " + ", ".join(f"{k}→{v}" for k, v in src.missing.items()))
+    if src.blank:
+        steps.append(f"blank→{src.blank}")
+    rule = "; ".join(steps)
+    if mapping.note:
+        rule += f" ({mapping.note})"
+    return {"variable": mapping.from_, "question": src.label, "rule": rule}
+
+
+def availability(codebooks: Codebooks, table: str,
+                 frame: pl.DataFrame) -> dict[str, dict[str, str]]:
+    """variable → source → available | partial | not_asked.
+
+    not_asked: the source did not ask the question (every row is not_asked); partial: asked, but
+    a comparability note of severity major says it does not compare fully; available otherwise.
+    """
+    spec = codebooks.tables[table]
+    major = {(v, s) for note in spec.comparability if note.severity == "major"
+             for v in note.variables for s in note.sources}
+    sources = sorted(frame["source"].unique().to_list())
+    out: dict[str, dict[str, str]] = {}
+    for name, var in spec.variables.items():
+        column = f"{name}_missing" if var.missing_column else name
+        per_source = {}
+        for source_id in sources:
+            values = frame.filter(pl.col("source") == source_id)[column]
+            asked = not isinstance(values.dtype, pl.Enum) or not (
+                values.cast(pl.String) == "not_asked").all()
+            per_source[source_id] = (NOT_ASKED if not asked else
+                                     PARTIAL if (name, source_id) in major else AVAILABLE)
+        out[name] = per_source
+    return out
+
+
+def _labels(labels) -> dict[str, str]:  # noqa: ANN001 - a codebook Labels
+    return {lang: labels.get(lang) for lang in ("en", "da", "nb")}
+
+
+def _source_entry(source: SourceCodebook) -> dict:
+    return {"table": source.table, "country": source.country, "wave": source.wave,
+            "title": source.title, "language": source.language, "file": source.file,
+            "format": source.format, "fieldwork": source.fieldwork,
+            "municipality_reference": source.municipality.reference}
+
+
+def _variable_entry(name: str, var: HarmonizedVariable, frame: pl.DataFrame,
+                    lineages: MappingType, available: MappingType, notes: list) -> dict:
+    entry: dict = {"name": name, "type": var.type, "group": var.group,
+                   "label": _labels(var.label)}
+    if var.description:
+        entry["description"] = _labels(var.description)
+    if var.universe:
+        entry["universe"] = _labels(var.universe)
+    if var.categories:
+        entry["categories"] = [{"value": c.value, "code": c.code, "label": _labels(c.label)}
+                               for c in var.categories]
+    counted = f"{name}_missing" if var.missing_column else name
+    if var.type == "categorical" or var.missing_column:
+        counts = (frame.group_by("source", counted).len()
+                  .with_columns(pl.col(counted).cast(pl.String)).sort("source", counted))
+        frequencies: dict[str, dict[str, int]] = {}
+        for source_id, value, n in counts.iter_rows():
+            frequencies.setdefault(source_id, {})["<value>" if value is None else value] = n
+        entry["frequencies"] = frequencies
+    entry["lineage"] = lineages[name]
+    entry["availability"] = available[name]
+    entry["comparability"] = [{"sources": n.sources, "severity": n.severity,
+                               "note": _labels(n.note)} for n in notes if name in n.variables]
+    return entry
+
+
+def codebook_document(codebooks: Codebooks, tables: MappingType[str, pl.DataFrame]) -> dict:
+    """The machine-readable codebook of the harmonized tables, with lineage and availability."""
+    package = codebooks.package
+    document: dict = {
+        "package": package.name, "version": package.version,
+        "synthetic_notice": package.synthetic_notice,
+        "missing": [{"value": m.value, "code": m.code, "label": _labels(m.label)}
+                    for m in package.missing],
+        "sources": {s.id: _source_entry(s) for s in sorted(codebooks.sources.values(),
+                                                           key=lambda s: s.id)},
+        "tables": {},
+    }
+    for name, frame in tables.items():
+        spec = codebooks.tables[name]
+        lineages = lineage(codebooks, name)
+        available = availability(codebooks, name, frame)
+        document["tables"][name] = {
+            "title": _labels(spec.title), "description": _labels(spec.description),
+            "universe": _labels(spec.universe), "rows": frame.height,
+            "variables": {v: _variable_entry(v, var, frame, lineages, available,
+                                             spec.comparability)
+                          for v, var in spec.variables.items()},
+        }
+    return document
