@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import polars as pl
 import yaml
 from click.testing import CliRunner
 
@@ -37,6 +38,9 @@ def test_availability_matrix(tiny: Path) -> None:
     assert matrix["partner"] == {"dk-things-2018": "not_asked", "no-things-2018": "available"}
     assert matrix["collab_any"]["dk-things-2018"] == "not_asked"  # a part was not asked
     assert matrix["size"] == {"dk-things-2018": "available", "no-things-2018": "available"}
+    read_back = pipeline.build(Project(tiny)) and pl.read_parquet(
+        tiny / "processed" / "things.parquet")  # categories come back as Categorical
+    assert availability(codebooks, "things", read_back) == matrix
 
 
 def test_major_comparability_note_makes_a_variable_partial(tiny: Path) -> None:

@@ -97,8 +97,9 @@ def availability(codebooks: Codebooks, table: str,
         per_source = {}
         for source_id in sources:
             values = frame.filter(pl.col("source") == source_id)[column]
-            asked = not isinstance(values.dtype, pl.Enum) or not (
-                values.cast(pl.String) == "not_asked").all()
+            # Enum while harmonizing; Categorical once read back from Parquet for the site.
+            coded = isinstance(values.dtype, pl.Enum | pl.Categorical)
+            asked = not coded or not (values.cast(pl.String) == "not_asked").all()
             per_source[source_id] = (NOT_ASKED if not asked else
                                      PARTIAL if (name, source_id) in major else AVAILABLE)
         out[name] = per_source

@@ -21,7 +21,7 @@ from jinja2 import (
 )
 
 from .codebook import Codebooks, HarmonizedTable, HarmonizedVariable
-from .describe import lineage
+from .describe import availability, lineage
 from .errors import ConfigError
 from .project import Project
 from .summary import frequencies, numeric_summary, weighted_share
@@ -178,6 +178,11 @@ def render_site(project: Project, codebooks: Codebooks) -> dict[str, bytes]:
     page("index.html", "index.html", tables=codebooks.tables, frames=tables,
          downloads=downloads, pages=pages_by_table)
     page("summary.html", "summary.html", summaries=_summaries(codebooks, tables))
+    matrices = {name: availability(codebooks, name, frame) for name, frame in tables.items()}
+    page("availability.html", "availability.html", tables=codebooks.tables, matrices=matrices,
+         table_sources={n: sorted(f["source"].unique().to_list()) for n, f in tables.items()})
+    page("sources.html", "sources.html", references=codebooks.package.municipality_references,
+         crosswalks=codebooks.package.municipality_crosswalks)
     for table_name, pages in pages_by_table.items():
         for p in pages:
             page("variable.html", f"variables/{table_name}/{p['name']}.html", **p)
