@@ -88,7 +88,8 @@ def test_failed_build_leaves_previous_outputs(tiny: Path) -> None:
     _break_a_code(tiny)
     result = _run(tiny, "build")
     assert result.exit_code == 1
-    assert "Error: validation failed for no-things-2018" in result.output
+    assert ("Error: validation failed for no-things-2018:\n"
+            "  no-things-2018: samarbeid: unknown-code '5' (1 row)") in result.output
     assert "Traceback" not in result.output
     assert {p: p.read_bytes() for p in outputs} == before
 

@@ -101,8 +101,9 @@ def harmonize_validated(validated: Validated) -> Harmonized:
 
     if not validated.report.valid:
         failing = [s.id for s in validated.report.sources if not s.valid]
-        raise GateError(f"validation failed for {', '.join(failing) or 'the codebooks'}",
-                        hint="run `coprod validate` to see every problem")
+        raise GateError(f"validation failed for {', '.join(failing) or 'the codebooks'}:\n  "
+                        + "\n  ".join(validated.report.summary()),
+                        hint="run `coprod validate` to see every problem with its row")
     return harmonize(validated.codebooks, validated.frames, validated.municipalities)
 
 

@@ -84,6 +84,23 @@ class Report:
     def valid(self) -> bool:
         return not self.package_errors and all(s.valid for s in self.sources)
 
+    def summary(self, limit: int = 20) -> list[str]:
+        """One line per source, column, check and value, with the number of rows: what a
+        build's failure message shows."""
+        counts: dict[tuple, int] = {}
+        for source in self.sources:
+            for p in source.errors:
+                key = (source.id, p.column, p.check, p.value)
+                counts[key] = counts.get(key, 0) + 1
+        lines = [f"{sid}: {column or '(file)'}: {check}"
+                 + (f" {value!r}" if value is not None else "")
+                 + (f" ({n} rows)" if n > 1 else " (1 row)" if value is not None else "")
+                 for (sid, column, check, value), n in counts.items()]
+        lines += [f"codebook {p.column}: {p.check}" for p in self.package_errors]
+        if len(lines) > limit:
+            lines = [*lines[:limit], f"… and {len(lines) - limit} more"]
+        return lines
+
     def to_json(self) -> dict:
         return {
             "valid": self.valid,
