@@ -46,6 +46,12 @@ def test_numeric_missing_reasons_sit_beside_the_value(tiny: Path) -> None:
     assert rows[0] == ("dk-things-2018", "10", None)
 
 
+def test_size_classes_keep_missing_reasons(tiny: Path) -> None:
+    assert _rows(tiny, "size", "size_class") == [
+        ("10", "small"), (None, "dont_know"), ("3", "small"), ("40", "large"), ("5", "small"),
+        ("12", "large"), ("7", "small"), (None, "no_answer"), ("30", "large")]
+
+
 def test_municipality_codes_are_strings_with_their_width(tiny: Path) -> None:
     rows = _rows(tiny, "municipality_code", "municipality_name", "municipality_vintage")
     assert rows[0] == ("461", "Odense", "2007")

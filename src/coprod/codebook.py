@@ -161,7 +161,23 @@ DERIVATIONS = (
     "municipality_code_reference", "municipality_name_reference", "region_reference",
     "municipality_split", "municipality_split_into",
 )
-Derivation = Literal[DERIVATIONS] | dict[Literal["any_of"], list[str]]  # type: ignore[valid-type]
+
+
+class AnyOf(Model):
+    """yes if any of the variables is yes; no if all are no; else the first missing reason."""
+
+    any_of: list[str]
+
+
+class ClassesOf(Model):
+    """Size classes of a numeric variable: the first category whose upper bound the value does
+    not exceed, the last category above every bound; a missing value keeps its reason."""
+
+    classes_of: str
+    upper_bounds: list[float]
+
+
+Derivation = Literal[DERIVATIONS] | AnyOf | ClassesOf  # type: ignore[valid-type]
 
 
 class HarmonizedVariable(Model):
@@ -178,7 +194,19 @@ class HarmonizedVariable(Model):
     def _categories(self) -> HarmonizedVariable:
         if (self.type == "categorical") != bool(self.categories):
             raise ValueError("categories are required for, and only for, type categorical")
+        if isinstance(self.derive, ClassesOf) and len(self.categories) != len(
+                self.derive.upper_bounds) + 1:
+            raise ValueError("classes_of needs one category more than upper_bounds")
         return self
+
+    @property
+    def combines(self) -> list[str]:
+        """The harmonized variables this one is derived from, if any."""
+        if isinstance(self.derive, AnyOf):
+            return list(self.derive.any_of)
+        if isinstance(self.derive, ClassesOf):
+            return [self.derive.classes_of]
+        return []
 
     @property
     def missing_column(self) -> bool:
@@ -377,11 +405,13 @@ def check_package(cb: Codebooks) -> None:
     for name, table in cb.tables.items():
         where = cb.files[name]
         for var_name, var in table.variables.items():
-            if isinstance(var.derive, dict):
-                for other in var.derive["any_of"]:
-                    if other not in table.variables:
-                        raise ConfigError(f"{where}: {var_name}: derive any_of names unknown "
-                                          f"variable {other!r}")
+            for other in var.combines:
+                if other not in table.variables:
+                    raise ConfigError(f"{where}: {var_name}: derive names unknown variable "
+                                      f"{other!r}")
+                if isinstance(var.derive, ClassesOf) and not table.variables[other].missing_column:
+                    raise ConfigError(f"{where}: {var_name}: classes_of needs a numeric variable "
+                                      f"with missing reasons, not {other!r}")
         for summary in table.summaries:
             for var_name in (summary.outcome, *summary.by):
                 if var_name not in table.variables:

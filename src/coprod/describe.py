@@ -11,7 +11,7 @@ from collections.abc import Mapping as MappingType
 
 import polars as pl
 
-from .codebook import Codebooks, HarmonizedVariable, Mapping, SourceCodebook
+from .codebook import AnyOf, ClassesOf, Codebooks, HarmonizedVariable, Mapping, SourceCodebook
 
 AVAILABLE, PARTIAL, NOT_ASKED = "available", "partial", "not_asked"
 
@@ -30,10 +30,15 @@ def lineage(codebooks: Codebooks, table: str) -> dict[str, dict[str, dict[str, s
 
 
 def _rule(name: str, var: HarmonizedVariable, source: SourceCodebook) -> dict[str, str]:
-    if isinstance(var.derive, dict):
-        parts = ", ".join(var.derive["any_of"])
+    if isinstance(var.derive, AnyOf):
+        parts = ", ".join(var.derive.any_of)
         return {"variable": "", "question": "", "rule": f"yes if any of {parts} is yes; no if all "
                 "are no; otherwise the first missing reason"}
+    if isinstance(var.derive, ClassesOf):
+        bounds = ", ".join(f"{c.value} up to {b:g}" for c, b in
+                           zip(var.categories, var.derive.upper_bounds, strict=False))
+        return {"variable": "", "question": "", "rule": f"classes of {var.derive.classes_of}: "
+                f"{bounds}, {var.categories[-1].value} above; missing keeps its reason"}
     if var.derive is not None:
         municipality = source.municipality.variable
         ref = source.municipality.reference

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import polars as pl
 
 from .codebook import (
+    AnyOf,
+    ClassesOf,
     Codebooks,
     HarmonizedTable,
     HarmonizedVariable,
@@ -108,17 +110,18 @@ def harmonize_source(frame: pl.DataFrame, source: SourceCodebook, table: Harmoni
                      package: Package, municipalities: Municipalities) -> pl.DataFrame:
     exprs: list[pl.Expr] = []
     for name, var in table.variables.items():
-        if var.derive is not None and not isinstance(var.derive, dict):
-            exprs.append(_derived(name, var, source, package, municipalities))
-        elif var.derive is None:
+        if var.derive is None:
             exprs += _mapped(name, var, source.mappings[name], source, package)
+        elif not var.combines:
+            exprs.append(_derived(name, var, source, package, municipalities))
     out = frame.select(exprs)
-    any_of = [
-        _any_of(name, var, package, source)
-        for name, var in table.variables.items()
-        if isinstance(var.derive, dict)
-    ]
-    return out.with_columns(any_of).select(output_columns(table))
+    combined = []  # made from harmonized columns, after them
+    for name, var in table.variables.items():
+        if isinstance(var.derive, AnyOf):
+            combined.append(_any_of(name, var, var.derive, package, source))
+        elif isinstance(var.derive, ClassesOf):
+            combined.append(_classes_of(name, var, var.derive, package))
+    return out.with_columns(combined).select(output_columns(table))
 
 
 def _derived(name: str, var: HarmonizedVariable, source: SourceCodebook, package: Package,
@@ -183,11 +186,21 @@ def _mapped(name: str, var: HarmonizedVariable, mapping: Mapping | str, source: 
     return exprs
 
 
-def _any_of(name: str, var: HarmonizedVariable, package: Package,
+def _classes_of(name: str, var: HarmonizedVariable, rule: ClassesOf,
+                package: Package) -> pl.Expr:
+    value = pl.col(rule.classes_of)
+    categories = [c.value for c in var.categories]
+    expr = pl.when(value.is_null()).then(pl.col(f"{rule.classes_of}_missing").cast(pl.String))
+    for bound, category in zip(rule.upper_bounds, categories, strict=False):
+        expr = expr.when(value <= bound).then(pl.lit(category))
+    return expr.otherwise(pl.lit(categories[-1])).cast(enum_of(var, package)).alias(name)
+
+
+def _any_of(name: str, var: HarmonizedVariable, rule: AnyOf, package: Package,
             source: SourceCodebook) -> pl.Expr:
     """yes if any part is yes; no if every part is no; otherwise the first part's missing reason.
     When the source did not ask one of the parts, the combination was not asked either."""
-    names: list[str] = var.derive["any_of"]  # type: ignore[index]
+    names = rule.any_of
     if any(source.mappings.get(p) == "not_asked" for p in names):
         return pl.lit("not_asked").cast(enum_of(var, package)).alias(name)
     parts = [pl.col(p).cast(pl.String) for p in names]
