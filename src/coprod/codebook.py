@@ -215,12 +215,14 @@ class HarmonizedVariable(Model):
 
 
 class Summary(Model):
-    """A summary table on the site: the weighted share answering ``positive`` to ``outcome``,
-    by the ``by`` variables."""
+    """A summary table on the site, by the ``by`` variables: the weighted share answering
+    ``positive`` to ``outcome`` (kind share), or the weighted distribution over all of its
+    categories (kind distribution)."""
 
     title: Labels
     outcome: str
     by: list[str] = ["country", "wave"]
+    kind: Literal["share", "distribution"] = "share"
     positive: str = "yes"
 
 

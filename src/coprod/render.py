@@ -8,6 +8,7 @@ prefix and from the file system; nothing is fetched from elsewhere.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,19 +21,24 @@ from jinja2 import (
     select_autoescape,
 )
 
-from .codebook import Codebooks, HarmonizedTable, HarmonizedVariable
-from .describe import availability, lineage
+from .codebook import Codebooks
+from .describe import availability
 from .errors import ConfigError
+from .pages import (
+    COUNTRY_NAMES,
+    search_index,
+    summaries,
+    variable_pages,
+    with_categories,
+)
 from .project import Project
-from .summary import frequencies, numeric_summary, weighted_share
-
-COUNTRY_NAMES = {"dk": "Denmark", "no": "Norway"}
 
 
 @dataclass(frozen=True)
 class Download:
     path: str  # relative to the site root
     title: str
+    mediatype: str
     size: int
     sha256: str
 
@@ -58,83 +64,49 @@ def _human_size(size: int) -> str:
 
 def _read_tables(project: Project, codebooks: Codebooks) -> dict[str, pl.DataFrame]:
     tables = {}
-    for name in codebooks.tables:
+    for name, table in codebooks.tables.items():
         path = project.processed / f"{name}.parquet"
         if not path.is_file():
             raise ConfigError(f"{project.relative(path)}: not found",
                               hint="run `coprod harmonize` (or `coprod build`) first")
-        tables[name] = pl.read_parquet(path)
+        tables[name] = with_categories(pl.read_parquet(path), table, codebooks)
     return tables
 
 
-def _category_rows(var: HarmonizedVariable, frame: pl.DataFrame, name: str,
-                   sources: list[str], codebooks: Codebooks) -> list[dict]:
-    counts = frequencies(frame, name)
-    totals = {s: sum(counts.get(s, {}).values()) for s in sources}
-    rows = []
-    entries = [(c, False) for c in var.categories] + [(m, True) for m in codebooks.package.missing]
-    for category, is_missing in entries:
-        cells = []
-        for s in sources:
-            n = counts.get(s, {}).get(category.value, 0)
-            cells.append({"n": n, "percent": 100 * n / totals[s] if totals[s] else None})
-        if is_missing and not any(c["n"] for c in cells):
-            continue  # a missing reason no source uses is noise on the page
-        rows.append({"category": category, "missing": is_missing, "cells": cells})
-    return rows
+def _json_ld(codebooks: Codebooks, tables: dict[str, pl.DataFrame],
+             downloads: list[Download]) -> dict:
+    """schema.org Dataset, for search engines and catalogues."""
+    package = codebooks.package
+    waves = sorted({s.wave for s in codebooks.sources.values()})
+    data_license = next((lic for lic in package.licenses if lic.scope == "data"), None)
+    variables = []
+    for name in tables:
+        for var_name, var in codebooks.tables[name].variables.items():
+            variables.append({"@type": "PropertyValue", "name": f"{name}.{var_name}",
+                              "description": var.label.get()})
+    return {
+        "@context": "https://schema.org/",
+        "@type": "Dataset",
+        "name": package.title,
+        "description": f"{package.description} {package.synthetic_notice}",
+        "version": package.version,
+        "license": data_license.path if data_license and data_license.path else None,
+        "creator": [{"@type": "Organization", "name": c.title} for c in package.contributors],
+        "keywords": package.keywords,
+        "isAccessibleForFree": True,
+        "temporalCoverage": f"{waves[0]}/{waves[-1]}" if waves else None,
+        "spatialCoverage": [{"@type": "Country", "name": COUNTRY_NAMES[c]}
+                            for c in sorted({s.country for s in codebooks.sources.values()})],
+        "variableMeasured": variables,
+        "distribution": [{"@type": "DataDownload", "name": d.path.rsplit("/", 1)[-1],
+                          "encodingFormat": d.mediatype, "contentUrl": d.path,
+                          "contentSize": f"{d.size} B", "sha256": d.sha256}
+                         for d in downloads],
+    }
 
 
-def _missing_rows(name: str, frame: pl.DataFrame, sources: list[str],
-                  codebooks: Codebooks) -> list[dict]:
-    counts = frequencies(frame, f"{name}_missing")
-    rows = []
-    for m in codebooks.package.missing:
-        cells = [counts.get(s, {}).get(m.value, 0) for s in sources]
-        if any(cells):
-            rows.append({"category": m, "cells": cells})
-    return rows
-
-
-def _variable_pages(codebooks: Codebooks, table: HarmonizedTable, frame: pl.DataFrame) -> list:
-    sources = sorted(frame["source"].unique().to_list())
-    lineages = lineage(codebooks, table.table)
-    pages = []
-    for name, var in table.variables.items():
-        notes = [n for n in table.comparability if name in n.variables]
-        page = {
-            "name": name, "var": var, "table": table, "sources": sources, "notes": notes,
-            "lineage": lineages[name],
-            "questions": {s: codebooks.sources[s] for s in sources},
-            "categories": [], "numeric": {}, "missing": [],
-        }
-        if var.type == "categorical":
-            page["categories"] = _category_rows(var, frame, name, sources, codebooks)
-        elif var.type in ("integer", "number") and name != "wave":
-            page["numeric"] = numeric_summary(frame, name)
-            if var.missing_column:
-                page["missing"] = _missing_rows(name, frame, sources, codebooks)
-        pages.append(page)
-    return pages
-
-
-def _summaries(codebooks: Codebooks, tables: dict[str, pl.DataFrame]) -> list[dict]:
-    min_n = codebooks.package.min_cell_size
-    missing = [m.value for m in codebooks.package.missing]
-    out = []
-    for name, frame in tables.items():
-        variables = codebooks.tables[name].variables
-        for spec in codebooks.tables[name].summaries:
-            # Respondents whose grouping answer is missing are left out, like missing outcomes.
-            answered = frame.filter(~pl.any_horizontal(
-                pl.col(b).cast(pl.String).is_in(missing) for b in spec.by))
-            cells = weighted_share(answered, spec.outcome, spec.by, min_n=min_n,
-                                   positive=spec.positive)
-            labels = {b: {c.value: c.label.get() for c in variables[b].categories}
-                      for b in spec.by}
-            rows = [([labels[b].get(v, v) for b, v in zip(spec.by, c.group, strict=True)], c)
-                    for c in cells]
-            out.append({"table": name, "spec": spec, "rows": rows})
-    return out
+def _download(path: str, title: str, mediatype: str, data: bytes) -> Download:
+    return Download(path, title, mediatype, len(data), hashlib.sha256(data).hexdigest())
 
 
 def render_site(project: Project, codebooks: Codebooks) -> dict[str, bytes]:
@@ -146,22 +118,28 @@ def render_site(project: Project, codebooks: Codebooks) -> dict[str, bytes]:
     for name in codebooks.tables:
         data = (project.processed / f"{name}.parquet").read_bytes()
         files[f"downloads/{name}.parquet"] = data
-        downloads.append(Download(f"downloads/{name}.parquet",
-                                  codebooks.tables[name].title.get("en"), len(data),
-                                  hashlib.sha256(data).hexdigest()))
-    if project.datapackage.is_file():
-        data = project.datapackage.read_bytes()
-        files["downloads/datapackage.json"] = data
-        downloads.append(Download("downloads/datapackage.json", "Data Package descriptor",
-                                  len(data), hashlib.sha256(data).hexdigest()))
+        downloads.append(_download(f"downloads/{name}.parquet", codebooks.tables[name].title.get(),
+                                   "application/vnd.apache.parquet", data))
+    for path, title in ((project.processed / "codebook.json",
+                         "Machine-readable codebook: labels, categories, lineage, availability"),
+                        (project.datapackage, "Frictionless Data Package descriptor")):
+        if path.is_file():
+            data = path.read_bytes()
+            files[f"downloads/{path.name}"] = data
+            downloads.append(_download(f"downloads/{path.name}", title, "application/json", data))
 
-    pages_by_table = {name: _variable_pages(codebooks, codebooks.tables[name], frame)
+    report_path = project.reports / "validation.json"
+    report = json.loads(report_path.read_text(encoding="utf-8")) if report_path.is_file() else None
+    pages_by_table = {name: variable_pages(codebooks, codebooks.tables[name], frame)
                       for name, frame in tables.items()}
     common = {
         "package": codebooks.package,
         "countries": COUNTRY_NAMES,
         "human_size": _human_size,
         "source_books": codebooks.sources,
+        "tables": codebooks.tables,
+        "frames": tables,
+        "waves": sorted({s.wave for s in codebooks.sources.values()}),
     }
 
     def page(template: str, path: str, **context: object) -> None:
@@ -175,17 +153,24 @@ def render_site(project: Project, codebooks: Codebooks) -> dict[str, bytes]:
                               f"{exc.message}", hint="fix the template") from None
         files[path] = html.encode("utf-8")
 
-    page("index.html", "index.html", tables=codebooks.tables, frames=tables,
-         downloads=downloads, pages=pages_by_table)
-    page("summary.html", "summary.html", summaries=_summaries(codebooks, tables))
+    page("index.html", "index.html", downloads=downloads,
+         json_ld=_json_ld(codebooks, tables, downloads))
+    page("variables.html", "variables.html", pages=pages_by_table)
+    page("downloads.html", "downloads.html", downloads=downloads)
+    page("summary.html", "summary.html", summaries=summaries(codebooks, tables))
     matrices = {name: availability(codebooks, name, frame) for name, frame in tables.items()}
-    page("availability.html", "availability.html", tables=codebooks.tables, matrices=matrices,
+    page("availability.html", "availability.html", matrices=matrices,
          table_sources={n: sorted(f["source"].unique().to_list()) for n, f in tables.items()})
     page("sources.html", "sources.html", references=codebooks.package.municipality_references,
          crosswalks=codebooks.package.municipality_crosswalks)
-    for table_name, pages in pages_by_table.items():
-        for p in pages:
+    page("background.html", "background.html")
+    page("validation.html", "validation.html", report=report)
+    page("search.html", "search.html")
+    for table_name, table_pages in pages_by_table.items():
+        for p in table_pages:
             page("variable.html", f"variables/{table_name}/{p['name']}.html", **p)
+    index = json.dumps(search_index(codebooks, tables), ensure_ascii=False, sort_keys=True)
+    files["static/search-index.js"] = f"window.COPROD_SEARCH = {index};\n".encode()
     static = project.templates / "static"
     for path in sorted(static.rglob("*")) if static.is_dir() else []:
         if path.is_file():

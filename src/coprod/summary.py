@@ -78,3 +78,37 @@ def numeric_summary(frame: pl.DataFrame, column: str) -> dict[str, dict[str, flo
                   max=pl.col(column).max())
              .sort("source"))
     return {row.pop("source"): row for row in stats.iter_rows(named=True)}
+
+
+@dataclass(frozen=True)
+class DistributionRow:
+    group: tuple[str, ...]
+    n: int  # unweighted respondents with a non-missing answer
+    cells: tuple[ShareCell, ...]  # one per category, in codebook order; None figures: suppressed
+
+
+def weighted_distribution(frame: pl.DataFrame, outcome: str, by: list[str],
+                          categories: list[str], *, min_n: int,
+                          weight: str = "weight") -> list[DistributionRow]:
+    """Weighted percentage of each category among the respondents who gave one, by group. A
+    category resting on fewer than ``min_n`` respondents is suppressed, and so is a whole row
+    resting on fewer than ``min_n``."""
+    answered = frame.filter(pl.col(outcome).cast(pl.String).is_in(categories))
+    rows = []
+    for key, group in answered.sort(by).group_by(by, maintain_order=True):
+        cells = []
+        too_small = group.height < min_n
+        for category in categories:
+            share = weighted_share(
+                group.with_columns(
+                    pl.when(pl.col(outcome).cast(pl.String) == category).then(pl.lit("yes"))
+                    .otherwise(pl.lit("no")).alias("_is")),
+                "_is", by, min_n=min_n)[0]
+            count = int((group[outcome].cast(pl.String) == category).sum())
+            if too_small or count < min_n:
+                share = ShareCell(share.group, count, None, None, None)
+            else:
+                share = ShareCell(share.group, count, share.percent, share.low, share.high)
+            cells.append(share)
+        rows.append(DistributionRow(tuple(str(k) for k in key), group.height, tuple(cells)))
+    return rows
