@@ -88,3 +88,35 @@ def test_summary_page_suppresses_small_cells(tiny: Path) -> None:
     assert [r[1:] for r in rows] == [["◆", "–", "3"], ["◆", "–", "3"]]
     assert "fewer than 4 respondents" in html
     assert "60.0" not in html and "75.0" not in html
+
+
+def test_home_page_json_ld_lists_every_download(tiny: Path) -> None:
+    import json
+
+    site = _build(tiny)
+    html = (site / "index.html").read_text(encoding="utf-8")
+    data = json.loads(html.split('<script type="application/ld+json">')[1].split("</script>")[0])
+    assert data["@type"] == "Dataset" and data["version"] == "0.1.0"
+    urls = {d["contentUrl"] for d in data["distribution"]}
+    assert urls == {f"downloads/{p.name}" for p in (site / "downloads").iterdir()}
+    assert {c["name"] for c in data["spatialCoverage"]} == {"Denmark", "Norway"}
+    assert "Synthetic test data." in data["description"]
+
+
+def test_search_index_holds_question_texts_in_each_language(tiny: Path) -> None:
+    import json
+
+    site = _build(tiny)
+    script = (site / "static" / "search-index.js").read_text(encoding="utf-8")
+    entries = json.loads(script.removeprefix("window.COPROD_SEARCH = ").rstrip().rstrip(";"))
+    collab = next(e for e in entries if e["name"] == "collab")
+    assert "Samarbejder I?" in collab["text"]  # Danish question
+    assert "Samarbeider dere?" in collab["text"]  # Norwegian question
+    assert collab["url"] == "variables/things/collab.html"
+
+
+def test_charts_are_inline_svg_with_title_and_description(tiny: Path) -> None:
+    html = (_build(tiny) / "summary.html").read_text(encoding="utf-8")
+    svg = html.split('<svg class="chart"')[1].split("</svg>")[0]
+    assert 'role="img"' in svg and "<title id=" in svg and "<desc id=" in svg
+    assert "Denmark 60.0 %" in svg  # the description carries the figures for screen readers

@@ -41,3 +41,22 @@ def test_small_cells_are_suppressed_without_figures() -> None:
 def test_frequencies_per_source() -> None:
     assert frequencies(_frame(), "collab") == {
         "a": {"dont_know": 1, "no": 1, "yes": 3}, "b": {"no": 2, "yes": 1}}
+
+
+def test_weighted_distribution_matches_hand_computation() -> None:
+    from coprod.summary import weighted_distribution
+
+    frame = pl.DataFrame({
+        "country": ["dk"] * 6,
+        "initiative": ["institution", "institution", "association", "both", "institution",
+                       "dont_know"],
+        "weight": [1.0, 1.0, 2.0, 1.0, 1.0, 9.0],
+    })
+    [row] = weighted_distribution(frame, "initiative", ["country"],
+                                  ["institution", "association", "both"], min_n=1)
+    assert row.group == ("dk",) and row.n == 5  # dont_know is left out
+    assert [c.percent for c in row.cells] == pytest.approx([50.0, 100 / 3, 100 / 6])
+    [small] = weighted_distribution(frame, "initiative", ["country"],
+                                    ["institution", "association", "both"], min_n=2)
+    assert [c.suppressed for c in small.cells] == [False, True, True]
+    assert [c.n for c in small.cells] == [3, 1, 1]
