@@ -19,6 +19,38 @@ ROW_RANGES = {  # source id -> (file, documented row range)
     "dk-associations-2018": ("dk/dk_foreninger_2018.sav", (1400, 1600)),
     "no-institutions-2018": ("no/no_virksomheter_2018.csv", (900, 1100)),
     "no-associations-2018": ("no/no_organisasjoner_2018.csv", (1100, 1300)),
+    "dk-institutions-2016": ("dk/dk_institutioner_2016.sav", (750, 850)),
+    "dk-associations-2016": ("dk/dk_foreninger_2016.sav", (1400, 1600)),
+    "no-institutions-2022": ("no/no_virksomheter_2022.csv", (900, 1100)),
+    "no-associations-2022": ("no/no_organisasjoner_2022.csv", (1100, 1300)),
+}
+# What each later wave changed against 2018, as its codebook must express it: source variables
+# renamed (2018 name -> this wave's), dropped and added, and the harmonized variables that the
+# wave did not ask (not_asked) or asked for the first time.
+WAVE_CHANGES = {
+    "dk-institutions-2016": {
+        "like": "dk-institutions-2018",
+        "renamed": {"antal_ansatte": "ansatte", "form_udfoerelse": "form_samproduktion"},
+        "dropped": {"partner_patient"}, "added": set(),
+        "not_asked": {"partner_patient", "volunteer_coordinator"}, "newly_asked": set(),
+    },
+    "dk-associations-2016": {
+        "like": "dk-associations-2018",
+        "renamed": {"antal_medlemmer": "medlemstal"},
+        "dropped": set(), "added": set(), "not_asked": set(), "newly_asked": set(),
+    },
+    "no-institutions-2022": {
+        "like": "no-institutions-2018",
+        "renamed": {"antall_ansatte": "ansatte_totalt"},
+        "dropped": {"form_samutvikling"}, "added": {"frivilligkoordinator"},
+        "not_asked": {"form_codesign"}, "newly_asked": {"volunteer_coordinator"},
+    },
+    "no-associations-2022": {
+        "like": "no-associations-2018",
+        "renamed": {"geografisk_nivå": "lokal_forankring"},
+        "dropped": set(), "added": {"medlemsdeltakelse"},
+        "not_asked": set(), "newly_asked": {"member_involvement"},
+    },
 }
 
 
@@ -112,7 +144,52 @@ def test_free_text_is_never_mapped(codebooks):
 
 
 def test_planted_figures_are_in_the_required_ranges(generator):
-    required = [(what, value, bounds) for what, value, bounds in generator.check(RAW) if bounds]
-    assert len(required) == 2
-    for what, value, (low, high) in required:
+    required = {what: (value, bounds) for what, value, bounds in generator.check(RAW) if bounds}
+    for headline in ("DK institutions 2016 collaborating with associations or volunteers",
+                     "DK institutions 2018 collaborating with associations or volunteers",
+                     "DK associations 2016 collaborating with a municipal institution",
+                     "DK associations 2018 collaborating with a municipal institution",
+                     "NO institutions 2022 collaborating with associations or volunteers",
+                     "NO organisations 2022 collaborating with a municipal institution",
+                     "DK institutions: 2016 minus 2018 (percentage points)",
+                     "DK associations: 2016 minus 2018 (percentage points)"):
+        assert headline in required
+    assert sum("(published" in what for what in required) == 5  # Faxe ... Aarhus, 2016
+    for what, (value, (low, high)) in required.items():
         assert low <= value <= high, what
+
+
+def test_norway_2022_has_rows_in_a_municipality_split_in_2024(generator):
+    assert all(rows >= 3 for rows in generator.split_rows(RAW).values())
+
+
+@pytest.mark.parametrize("source_id", sorted(WAVE_CHANGES))
+def test_later_waves_change_only_their_codebooks(codebooks, source_id):
+    """Renamed, dropped and added questions are expressed in the wave's codebook alone."""
+    change = WAVE_CHANGES[source_id]
+    wave, base = codebooks.sources[source_id], codebooks.sources[change["like"]]
+    renamed = change["renamed"]
+    expected = ({renamed.get(n, n) for n in base.variables} - change["dropped"]) | change["added"]
+    assert set(wave.variables) == expected
+    for name, mapping in base.mappings.items():
+        if name in change["not_asked"]:
+            assert wave.mappings[name] == "not_asked", name
+        elif mapping != "not_asked":
+            assert wave.mappings[name].from_ == renamed.get(mapping.from_, mapping.from_), name
+    for name in change["newly_asked"]:
+        assert base.mappings[name] == "not_asked" and wave.mappings[name] != "not_asked", name
+    if wave.country == "no":
+        assert wave.municipality.reference == "no-2020"
+    noted = {(v, s) for table in codebooks.tables.values() for note in table.comparability
+             for v in note.variables for s in note.sources}
+    for name in change["not_asked"] | change["newly_asked"]:
+        assert any((name, s) in noted for s in (source_id, change["like"])), name
+
+
+def test_new_answer_category_is_used_by_norway_2022_only(codebooks):
+    initiative = codebooks.tables["institutions"].variables["initiative"]
+    assert "citizens" in {c.value for c in initiative.categories}
+    users = sorted(s.id for s in codebooks.sources_for("institutions")
+                   if s.mappings["initiative"] != "not_asked"
+                   and "citizens" in s.mappings["initiative"].recode.values())
+    assert users == ["no-institutions-2022"]

@@ -210,8 +210,9 @@ class HarmonizedVariable(Model):
 
     @property
     def missing_column(self) -> bool:
-        """Numeric variables carry the reason for a missing value in a ``<name>_missing`` column."""
-        return self.type in ("integer", "number") and self.derive is None and not self.required
+        """Mapped numeric and text variables carry the reason a value is missing in a
+        ``<name>_missing`` column (categorical ones hold it as a category)."""
+        return self.type != "categorical" and self.derive is None and not self.required
 
 
 class Summary(Model):

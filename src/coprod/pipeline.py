@@ -108,16 +108,21 @@ def harmonize_validated(validated: Validated) -> Harmonized:
 
 
 def write_package(project: Project, codebooks: Codebooks, harmonized: Harmonized) -> list[Path]:
+    from .privacy import check
     from .write import package_files
 
-    return publish(package_files(codebooks, harmonized.tables, project.root))
+    files = package_files(codebooks, harmonized.tables, project.root)
+    check({project.relative(path): data for path, data in files.items()})
+    return publish(files)
 
 
 def write_site(project: Project, codebooks: Codebooks) -> Path:
     """Render the site into a staging folder and swap it in whole."""
+    from .privacy import check
     from .render import render_site
 
     files = render_site(project, codebooks)
+    check({f"build/site/{name}": data for name, data in files.items()})
     project.build.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".site-", dir=project.build))
     try:

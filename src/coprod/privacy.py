@@ -1,0 +1,126 @@
+"""The privacy gate: nothing that identifies a person is published (DESIGN §6).
+
+Every file about to be published is scanned before anything is written: the values and metadata
+of Parquet files, and the text of everything else. A hit stops the build with exit code 4, naming
+the file and the field. Control digits of Danish and Norwegian identity numbers are used only to
+raise confidence in a hit, never to clear one: real numbers exist that fail the old modulus
+checks.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import PurePath
+
+from .errors import PrivacyError
+
+# ddmmyy-xxxx, with or without the hyphen (CPR); ddmmyyxxxxx (fødselsnummer, D- and H-numbers).
+CPR = re.compile(r"(?<![\w.,-])(\d{2})(\d{2})(\d{2})-?(\d{4})(?![\w-])")
+FODSELSNUMMER = re.compile(r"(?<![\w.,-])(\d{2})(\d{2})(\d{2})(\d{5})(?![\w-])")
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}", re.IGNORECASE)
+# Eight-digit Danish and Norwegian numbers written as a phone number: with a country code, or in
+# groups of two or of 3-2-3 digits. A bare eight-digit run is too common in data to flag.
+PHONE = re.compile(r"(?<![\w.,])(?:(?:\+|00)(?:45|47)[ -]?\d{2}[ -]?\d{2}[ -]?\d{2}[ -]?\d{2}"
+                   r"|\d{2} \d{2} \d{2} \d{2}|\d{3} \d{2} \d{3})(?![\w.,])")
+
+
+@dataclass(frozen=True)
+class Hit:
+    file: str
+    field: str  # a column, a metadata key, or a line number
+    kind: str
+    text: str
+
+    def __str__(self) -> str:
+        masked = self.text[:2] + "…" if len(self.text) > 2 else "…"
+        return f"{self.file}: {self.field}: looks like {self.kind} ({masked})"
+
+
+def _is_date(day: int, month: int, year: int) -> bool:
+    try:
+        date(1900 + year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def _cpr(match: re.Match) -> str | None:
+    day, month, year = (int(g) for g in match.groups()[:3])
+    return "a CPR number" if _is_date(day, month, year) else None
+
+
+def _fodselsnummer(match: re.Match) -> str | None:
+    day, month, year = (int(g) for g in match.groups()[:3])
+    if day > 40:
+        day -= 40  # D-number
+    if month > 40:
+        month -= 40  # H-number
+    if not _is_date(day, month, year):
+        return None
+    digits = [int(c) for c in match.group(0)]
+    k1 = 11 - sum(w * d for w, d in zip((3, 7, 6, 1, 8, 9, 4, 5, 2), digits, strict=False)) % 11
+    k2 = 11 - sum(w * d for w, d in zip((5, 4, 3, 2, 7, 6, 5, 4, 3, 2), digits, strict=False)) % 11
+    valid = (k1 % 11, k2 % 11) == (digits[9], digits[10])
+    return "a fødselsnummer (control digits valid)" if valid else "a fødselsnummer"
+
+
+def scan_text(text: str) -> Iterator[tuple[str, str]]:
+    """(kind, matched text) for everything in ``text`` that looks personal."""
+    for match in FODSELSNUMMER.finditer(text):
+        if kind := _fodselsnummer(match):
+            yield kind, match.group(0)
+    for match in CPR.finditer(text):
+        if kind := _cpr(match):
+            yield kind, match.group(0)
+    for match in EMAIL.finditer(text):
+        yield "an e-mail address", match.group(0)
+    for match in PHONE.finditer(text):
+        yield "a phone number", match.group(0)
+
+
+def _scan_parquet(name: str, data: bytes) -> Iterator[Hit]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(io.BytesIO(data))
+    for key, value in (table.schema.metadata or {}).items():
+        for kind, text in scan_text(value.decode("utf-8", "replace")):
+            yield Hit(name, f"metadata {key.decode()}", kind, text)
+    for field in table.schema:
+        for key, value in (field.metadata or {}).items():
+            for kind, text in scan_text(value.decode("utf-8", "replace")):
+                yield Hit(name, f"{field.name} metadata {key.decode()}", kind, text)
+        column = table.column(field.name)
+        values = (column.cast(column.type.value_type) if pa.types.is_dictionary(column.type)
+                  else column)
+        if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
+            for value in values.unique().to_pylist():
+                if value is None:
+                    continue
+                for kind, text in scan_text(value):
+                    yield Hit(name, f"column {field.name}", kind, text)
+
+
+def _scan_file(name: str, data: bytes) -> Iterator[Hit]:
+    if PurePath(name).suffix == ".parquet":
+        yield from _scan_parquet(name, data)
+        return
+    text = data.decode("utf-8", "replace")
+    for number, line in enumerate(text.splitlines(), start=1):
+        for kind, found in scan_text(line):
+            yield Hit(name, f"line {number}", kind, found)
+
+
+def check(files: Mapping[str, bytes]) -> None:
+    """Raise PrivacyError (exit 4) naming every file and field that looks personal."""
+    hits = [hit for name, data in sorted(files.items()) for hit in _scan_file(name, data)]
+    if hits:
+        shown = "\n  ".join(str(h) for h in hits[:20])
+        more = f"\n  … and {len(hits) - 20} more" if len(hits) > 20 else ""
+        raise PrivacyError(f"personal data would be published; nothing was written:\n  {shown}"
+                           f"{more}", hint="remove it from the codebook or raw data, or mark the "
+                                           "column free_text so it is never published")

@@ -1,0 +1,321 @@
+"""The built site in a real browser: every page loads cleanly, fetches nothing from outside the
+site, links only to things that exist, and has no serious accessibility violation (axe-core).
+
+The demo package is built into a temporary folder and served over HTTP under a path prefix, so
+the site is proven to work wherever it is published. The browser is Debian's Chromium
+(/usr/bin/chromium) driven by Playwright; Playwright's own browser download is never used.
+Without the browser these tests skip on a developer's machine and fail in CI (CI=true).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urldefrag, urlsplit
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import REPO
+from coprod.cli import main
+
+IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+CHROMIUM = Path("/usr/bin/chromium")
+INSTALL_HINT = ("install Debian's Chromium with `sudo apt-get install chromium` "
+                "(scripts/test.sh does it when run as root or in CI)")
+# Root needs --no-sandbox; the rest keeps Chromium from calling home, so that every request
+# the tests see is one the site made.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+PREFIX = "mirror/any-prefix/site"  # the site is served at http://127.0.0.1:PORT/<PREFIX>/
+NOT_FETCHED = ("data:", "blob:", "mailto:", "tel:", "javascript:", "about:")
+BLOCKING_IMPACTS = ("serious", "critical")
+
+try:
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import Browser, Page, sync_playwright
+except ImportError as error:  # pragma: no cover - depends on the environment
+    if IN_CI:
+        raise
+    pytest.skip(f"{error.name} is not installed: run scripts/test.sh, which installs the "
+                "pinned test dependencies", allow_module_level=True)
+
+# The page itself lists these, in the order found: tag, attribute, raw value, resolved URL.
+LINKS_JS = """() => {
+  const out = [];
+  for (const el of document.querySelectorAll('[href], [src]')) {
+    for (const attr of ['href', 'src']) {
+      const raw = el.getAttribute(attr);
+      if (raw === null) continue;
+      let url = null;
+      try { url = new URL(raw, document.baseURI).href; } catch (e) {}
+      out.push({tag: el.tagName.toLowerCase(), attr: attr, raw: raw, url: url});
+    }
+  }
+  return out;
+}"""
+IDS_JS = "() => Array.from(document.querySelectorAll('[id], a[name]'), e => e.id || e.name)"
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):
+        pass
+
+
+@dataclass
+class Visit:
+    """What one page did while it loaded in the browser."""
+
+    url: str
+    status: int | None = None
+    errors: list[str] = field(default_factory=list)  # console errors and uncaught exceptions
+    bad_responses: list[str] = field(default_factory=list)  # subresources that did not load
+    outside: list[str] = field(default_factory=list)  # requests that left the site
+    links: list[dict] = field(default_factory=list)
+    ids: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Crawl:
+    base: str  # http://127.0.0.1:PORT/<PREFIX>/
+    site_dir: Path  # the served copy of build/site
+    visits: dict[str, Visit]
+
+    @property
+    def origin(self) -> str:
+        parts = urlsplit(self.base)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    def rel(self, url: str) -> str:
+        return url[len(self.base):] if url.startswith(self.base) else url
+
+
+@pytest.fixture(scope="module")
+def served_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """Build a copy of the demo package and serve its site under a path prefix."""
+    tmp = tmp_path_factory.mktemp("browser")
+    root = tmp / "demo"
+    for name in ("schemas", "raw", "reference", "site_templates", "processed"):
+        shutil.copytree(REPO / name, root / name)
+    shutil.copy(REPO / "datapackage.json", root / "datapackage.json")
+    result = CliRunner().invoke(main, ["--root", str(root), "build"])
+    assert result.exit_code == 0, f"coprod build failed:\n{result.output}\n{result.exception!r}"
+
+    www = tmp / "www"
+    site_dir = www / PREFIX
+    shutil.copytree(root / "build" / "site", site_dir)
+    handler = functools.partial(_QuietHandler, directory=str(www))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/{PREFIX}/", site_dir
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} not found: {INSTALL_HINT}"
+        if IN_CI:
+            pytest.fail(f"{message}. In CI the browser tests must run, not skip.")
+        pytest.skip(message)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def _is_page(url: str) -> bool:
+    path = urlsplit(url).path
+    return path.endswith((".html", ".htm", "/"))
+
+
+def _visit(browser: Browser, base: str, url: str) -> Visit:
+    visit = Visit(url)
+    origin = "{0.scheme}://{0.netloc}".format(urlsplit(base))
+    # With no <link rel="icon">, Chromium probes /favicon.ico at the server's root by itself:
+    # that is the browser's request, outside any site, not one the site makes.
+    favicon = f"{origin}/favicon.ico"
+
+    def on_console(message) -> None:
+        if message.type == "error" and message.location.get("url") != favicon:
+            visit.errors.append(f"console error: {message.text} ({message.location.get('url')})")
+
+    def on_response(response) -> None:
+        if response.status >= 400 and response.url != favicon:
+            visit.bad_responses.append(f"{response.status} {response.url}")
+
+    def on_request(request) -> None:
+        if not request.url.startswith((base, *NOT_FETCHED)):
+            visit.outside.append(request.url)
+
+    page = browser.new_page()
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: visit.errors.append(f"uncaught exception: {error}"))
+    page.on("response", on_response)
+    page.on("requestfailed",
+            lambda request: visit.bad_responses.append(f"failed {request.url}: {request.failure}"))
+    page.on("request", on_request)
+    try:
+        response = page.goto(url, wait_until="networkidle")
+        visit.status = response.status if response else None
+        visit.links = page.evaluate(LINKS_JS)
+        visit.ids = set(page.evaluate(IDS_JS))
+    finally:
+        page.close()
+    return visit
+
+
+@pytest.fixture(scope="module")
+def crawl(served_site: tuple[str, Path], browser: Browser) -> Crawl:
+    """Every page reachable from index.html through <a href> links that stay on the site."""
+    base, site_dir = served_site
+    visits: dict[str, Visit] = {}
+    queue = [base + "index.html"]
+    while queue:
+        url = queue.pop(0)
+        if url in visits:
+            continue
+        visits[url] = visit = _visit(browser, base, url)
+        for link in visit.links:
+            if link["tag"] != "a" or link["attr"] != "href" or not link["url"]:
+                continue
+            target = urldefrag(link["url"]).url
+            if target.startswith(base) and _is_page(target) and target not in visits:
+                queue.append(target)
+    return Crawl(base, site_dir, visits)
+
+
+def _report(title: str, failures: list[str]) -> str:
+    return f"{title} ({len(failures)}):\n  " + "\n  ".join(failures)
+
+
+def test_every_page_loads_without_errors(crawl: Crawl) -> None:
+    assert crawl.base + "index.html" in crawl.visits
+    assert len(crawl.visits) > 1, "index.html links no other page"
+    failures = []
+    for url, visit in crawl.visits.items():
+        page = crawl.rel(url)
+        if visit.status != 200:
+            failures.append(f"{page}: status {visit.status}")
+        failures += [f"{page}: {error}" for error in visit.errors]
+        failures += [f"{page}: subresource {bad}" for bad in visit.bad_responses]
+    assert not failures, _report("pages that did not load cleanly", failures)
+
+
+def test_no_page_requests_anything_outside_the_site(crawl: Crawl) -> None:
+    failures = [f"{crawl.rel(url)}: requested {outside}"
+                for url, visit in crawl.visits.items() for outside in visit.outside]
+    assert not failures, _report(
+        f"requests outside the site {crawl.base} (the site must work offline and under any "
+        "path prefix)", failures)
+
+
+def _http_status(url: str, cache: dict[str, int | str]) -> int | str:
+    if url not in cache:
+        try:
+            with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"),
+                                        timeout=10) as response:
+                cache[url] = response.status
+        except urllib.error.HTTPError as error:
+            cache[url] = error.code
+        except OSError as error:
+            cache[url] = f"unreachable: {error}"
+    return cache[url]
+
+
+def test_every_internal_link_resolves(crawl: Crawl) -> None:
+    """Every href and src on the site's own server answers 200 (pages, styles, scripts and
+    downloads such as .parquet and .json), stays inside the site, and every #fragment of a
+    link to a page names an element of that page."""
+    statuses: dict[str, int | str] = {}
+    failures = []
+    for url, visit in crawl.visits.items():
+        page = crawl.rel(url)
+        for link in visit.links:
+            where = f"{page}: <{link['tag']} {link['attr']}=\"{link['raw']}\">"
+            if link["raw"].strip().lower().startswith(NOT_FETCHED):
+                continue
+            if not link["url"]:
+                failures.append(f"{where} is not a valid URL")
+                continue
+            target, fragment = urldefrag(link["url"])
+            if not target.startswith(crawl.origin + "/"):
+                continue  # a link to another website: not fetched here (no network)
+            if not target.startswith(crawl.base):
+                failures.append(f"{where} leaves the site: {link['url']}")
+                continue
+            status = _http_status(target, statuses)
+            if status != 200:
+                failures.append(f"{where} -> {target}: {status}")
+            elif fragment and target in crawl.visits and \
+                    unquote(fragment) not in crawl.visits[target].ids:
+                failures.append(f"{where}: no element with id {unquote(fragment)!r} "
+                                f"on {crawl.rel(target)}")
+    assert not failures, _report("broken internal links", failures)
+
+
+def test_every_page_of_the_site_is_linked(crawl: Crawl) -> None:
+    """No built page is an orphan: each is reached by following links from index.html."""
+    built = {crawl.base + path.relative_to(crawl.site_dir).as_posix()
+             for path in crawl.site_dir.rglob("*.html")}
+    orphans = sorted(crawl.rel(url) for url in built - set(crawl.visits))
+    assert not orphans, _report("pages that no link leads to from index.html", orphans)
+
+
+# Pages checked with axe-core: the home page, the summary page and one codebook page must be
+# there; the variables index and downloads pages are checked when the site has them as pages
+# of their own (they may be sections of index.html).
+A11Y_REQUIRED = ("index.html", "summary.html", "variables/institutions/welfare_field.html")
+A11Y_OPTIONAL = ("variables.html", "downloads.html")
+
+
+def _axe_violations(page: Page) -> list[dict]:
+    return Axe().run(page).response["violations"]
+
+
+def _describe(violation: dict) -> str:
+    nodes = "".join(f"\n      {', '.join(map(str, node['target']))}: {node['html'][:200]}"
+                    for node in violation["nodes"])
+    return (f"{violation['id']} ({violation['impact']}): {violation['help']} "
+            f"[{violation.get('helpUrl', '')}]{nodes}")
+
+
+@pytest.mark.parametrize("path", A11Y_REQUIRED + A11Y_OPTIONAL)
+def test_no_serious_accessibility_violation(path: str, crawl: Crawl, browser: Browser) -> None:
+    url = crawl.base + path
+    if url not in crawl.visits:
+        if path in A11Y_OPTIONAL:
+            pytest.skip(f"the site has no page {path} reached from index.html")
+        pytest.fail(f"{path} is not reached by following links from index.html")
+    page = browser.new_page()
+    try:
+        response = page.goto(url, wait_until="load")
+        assert response is not None and response.status == 200
+        violations = _axe_violations(page)
+    finally:
+        page.close()
+    blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
+    others = [v for v in violations if v["impact"] not in BLOCKING_IMPACTS]
+    for violation in others:  # shown with the output of a failing test
+        print(f"{path}: {_describe(violation)}")
+    assert not blocking, _report(
+        f"serious or critical axe-core violations on {path}",
+        [_describe(v) for v in blocking]) + (
+        "\n  also, less severe:\n  " + "\n  ".join(_describe(v) for v in others)
+        if others else "")

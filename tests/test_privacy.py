@@ -1,0 +1,105 @@
+"""The privacy gate: personal identifiers anywhere in what would be published stop the build
+with exit 4, naming file and field, and nothing is written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from conftest import NO_SOURCE, write_yaml
+from coprod.cli import main
+from coprod.privacy import scan_text
+
+
+def _kinds(text: str) -> list[str]:
+    return [kind for kind, _ in scan_text(text)]
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("ring på 010190-1234", "a CPR number"),
+    ("cpr 0101901234.", "a CPR number"),
+    ("fnr 01019012345", "a fødselsnummer"),
+    ("D-nummer 41019012345", "a fødselsnummer"),  # day + 40
+    ("H-nummer 01419012345", "a fødselsnummer"),  # month + 40
+    ("anne.jensen@example.dk", "an e-mail address"),
+    ("tlf. +45 12 34 56 78", "a phone number"),
+    ("mobil 412 34 567", "a phone number"),
+])
+def test_identifiers_are_found(text: str, kind: str) -> None:
+    assert any(k.startswith(kind) for k in _kinds(text)), _kinds(text)
+
+
+def test_control_digits_raise_confidence_but_never_clear() -> None:
+    assert _kinds("01019012345") == ["a fødselsnummer"]  # fails the modulus check: still a hit
+    assert _kinds("15076500565") == ["a fødselsnummer (control digits valid)"]
+
+
+@pytest.mark.parametrize("text", [
+    "sha256 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    "weight 0.7698, n 1,506, code 0301, wave 2018",
+    "dk-institutions-2018-10001",
+    '<rect x="230.0" y="12.0" width="171.9" height="16"/>',
+    "991231-0000",  # not a date: 31 December is fine, but month 12 day 99 is not
+])
+def test_ordinary_values_are_not_flagged(text: str) -> None:
+    assert _kinds(text) == []
+
+
+def _build(root: Path):
+    return CliRunner().invoke(main, ["--root", str(root), "build"])
+
+
+def _edit_table(root: Path, change) -> None:  # noqa: ANN001
+    path = root / "schemas" / "harmonized" / "things.yaml"
+    table = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(table)
+    write_yaml(path, table)
+
+
+def _nothing_written(root: Path) -> bool:
+    return not (root / "processed").exists() and not (root / "datapackage.json").exists()
+
+
+def test_cpr_number_in_a_label(tiny: Path) -> None:
+    _edit_table(tiny, lambda t: t["variables"]["collab"]["label"].update(
+        en="Collaborates (ask Anne, 010190-1234)"))
+    result = _build(tiny)
+    assert result.exit_code == 4, result.output
+    assert "processed/things.parquet: collab metadata label: looks like a CPR number" \
+        in result.output
+    assert "010190-1234" not in result.output  # the message does not repeat it
+    assert _nothing_written(tiny)
+
+
+def test_fodselsnummer_in_a_category_name(tiny: Path) -> None:
+    _edit_table(tiny, lambda t: t["variables"]["collab"]["categories"][0]["label"].update(
+        en="Yes 15076500565"))
+    result = _build(tiny)
+    assert result.exit_code == 4, result.output
+    assert "looks like a fødselsnummer (control digits valid)" in result.output
+    assert "datapackage.json: line" in result.output
+    assert _nothing_written(tiny)
+
+
+def test_email_in_a_free_text_column_that_was_published(tiny: Path) -> None:
+    """A comment column a steward forgot to mark free_text, and mapped: the gate catches it."""
+    _edit_table(tiny, lambda t: t["variables"].update(
+        note={"type": "string", "label": {"en": "Note", "da": "Note", "nb": "Merknad"}}))
+    variables = {**NO_SOURCE["variables"], "kommentar": {"type": "string", "label": "Kommentar",
+                                                         "blank": "no_answer"}}
+    write_yaml(tiny / "schemas" / "sources" / "no-things-2018.yaml",
+               {**NO_SOURCE, "variables": variables,
+                "mappings": {**NO_SOURCE["mappings"], "note": {"from": "kommentar"}}})
+    dk = yaml.safe_load((tiny / "schemas/sources/dk-things-2018.yaml").read_text("utf-8"))
+    dk["mappings"]["note"] = "not_asked"
+    write_yaml(tiny / "schemas/sources/dk-things-2018.yaml", dk)
+    raw = tiny / "raw" / "no_things.csv"
+    raw.write_bytes(raw.read_bytes().replace(b"Vi samarbeider med idrettslaget",
+                                             b"skriv til ola@example.no"))
+    result = _build(tiny)
+    assert result.exit_code == 4, result.output
+    assert "processed/things.parquet: column note: looks like an e-mail address" in result.output
+    assert _nothing_written(tiny)
