@@ -101,3 +101,15 @@ def test_stage_commands(tiny: Path, command: str) -> None:
     result = _run(tiny, command)
     assert result.exit_code == 0, result.output
     assert (tiny / ("build/site/index.html" if command == "site" else "datapackage.json")).is_file()
+
+
+def test_a_second_writer_is_refused_while_one_runs(tiny: Path) -> None:
+    from coprod.pipeline import locked
+    from coprod.project import Project
+
+    with locked(Project(tiny)):
+        result = _run(tiny, "build")
+    assert result.exit_code == 3
+    assert "Error: another coprod run is writing this package (process " in result.output
+    assert not (tiny / "datapackage.json").exists()
+    assert _run(tiny, "build").exit_code == 0  # the lock is gone with its holder

@@ -168,12 +168,13 @@ def harmonize(ctx: Context) -> None:
     def action() -> list[Path]:
         project = ctx.project()
         codebooks = pipeline.load(project)
-        validated = pipeline.validate(project, codebooks, progress=_log)
-        pipeline.write_report(project, validated.report)
-        harmonized = pipeline.harmonize_validated(validated)
-        for warning in harmonized.warnings:
-            click.echo(f"warning: {warning}", err=True)
-        return pipeline.write_package(project, codebooks, harmonized)
+        with pipeline.locked(project):
+            validated = pipeline.validate(project, codebooks, progress=_log)
+            pipeline.write_report(project, validated.report)
+            harmonized = pipeline.harmonize_validated(validated)
+            for warning in harmonized.warnings:
+                click.echo(f"warning: {warning}", err=True)
+            return pipeline.write_package(project, codebooks, harmonized)
 
     changed = run(ctx, action)
     click.echo(f"Wrote {len(changed)} changed file(s)." if changed else "Outputs unchanged.")
@@ -192,7 +193,8 @@ def site(ctx: Context) -> None:
 
     def action() -> Path:
         project = ctx.project()
-        return pipeline.write_site(project, pipeline.load(project))
+        with pipeline.locked(project):
+            return pipeline.write_site(project, pipeline.load(project))
 
     path = run(ctx, action)
     click.echo(f"Site written to {path / 'index.html'}")

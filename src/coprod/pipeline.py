@@ -11,13 +11,14 @@ import hashlib
 import json
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .atomic import publish
+from .atomic import Busy, exclusive, publish
 from .codebook import Codebooks, load_codebooks
 from .errors import CoprodError, GateError, RawFileError
 from .project import Project
@@ -201,8 +202,29 @@ def _outputs_present(project: Project, stage: str, codebooks: Codebooks) -> bool
     return (project.site / "index.html").is_file()
 
 
+@contextmanager
+def locked(project: Project) -> Iterator[None]:
+    """One writer at a time: a second build, harmonize or site run is refused, not queued."""
+    try:
+        with exclusive(project.build / ".lock"):
+            yield
+    except Busy as exc:
+        pid = f" (process {exc})" if str(exc) else ""
+        raise LockedError(f"another coprod run is writing this package{pid}",
+                          hint="wait for it to finish, then run the command again") from None
+
+
+class LockedError(CoprodError):
+    exit_code = 3
+
+
 def build(project: Project, *, force: bool = False, progress: Progress = _quiet) -> BuildResult:
     """validate → harmonize → package → site, skipping stages whose inputs did not change."""
+    with locked(project):
+        return _build(project, force=force, progress=progress)
+
+
+def _build(project: Project, *, force: bool, progress: Progress) -> BuildResult:
     codebooks = load(project)
     state_path = project.build / "state.json"
     try:
