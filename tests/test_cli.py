@@ -113,3 +113,17 @@ def test_a_second_writer_is_refused_while_one_runs(tiny: Path) -> None:
     assert "Error: another coprod run is writing this package (process " in result.output
     assert not (tiny / "datapackage.json").exists()
     assert _run(tiny, "build").exit_code == 0  # the lock is gone with its holder
+
+
+@pytest.mark.parametrize("setting", [{"PANDERA_VALIDATION_ENABLED": "False"},
+                                     {"PANDERA_VALIDATION_DEPTH": "SCHEMA_ONLY"}])
+def test_validation_cannot_be_switched_off_from_outside(tiny: Path, setting: dict) -> None:
+    import os
+    import subprocess
+    import sys
+
+    _break_a_code(tiny)
+    result = subprocess.run([sys.executable, "-m", "coprod", "--root", str(tiny), "validate"],
+                            capture_output=True, text=True, env={**os.environ, **setting})
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "column samarbeid, value '5': code 5 is not in the codebook" in result.stdout
