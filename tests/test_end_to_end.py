@@ -133,7 +133,7 @@ def _no(name: str, columns: list[str]) -> float:
 
 def _summary_percent(site: Path, title: str, country: str) -> float:
     html = (site / "summary.html").read_text(encoding="utf-8")
-    section = html.split(f"<h2>{title}</h2>")[1].split("</section>")[0]
+    section = re.split(rf"<h2[^>]*>{re.escape(title)}</h2>", html)[1].split("</section>")[0]
     row = re.search(rf"<th scope=\"row\">{country}</th>\s*<td>2018</td>\s*"
                     r"<td class=\"num\">([\d.]+)</td>", section)
     assert row, f"no {country} 2018 row under {title!r}"

@@ -60,3 +60,6 @@ def test_weighted_distribution_matches_hand_computation() -> None:
                                     ["institution", "association", "both"], min_n=2)
     assert [c.suppressed for c in small.cells] == [False, True, True]
     assert [c.n for c in small.cells] == [3, 1, 1]
+    [zero] = weighted_distribution(frame, "initiative", ["country"],
+                                   ["institution", "association", "both", "citizens"], min_n=2)
+    assert zero.cells[3].percent == 0.0 and not zero.cells[3].suppressed

@@ -1,4 +1,4 @@
-"""Write the SYNTHETIC demo extracts of wave 2018 into raw/.
+"""Write the SYNTHETIC demo extracts of waves 2016, 2018 and 2022 into raw/.
 
 Every row in these files is invented. No public microdata exists for the Danish and Norwegian
 surveys on community co-production, so the package ships made-up extracts that look like real
@@ -19,12 +19,28 @@ tables tell the published story (see DESIGN.md section 2):
 - Co-implementation is far more common than co-creation and co-design; the institution most often
   took the initiative. Weights are noise around 1, independent of every outcome.
 
+The second waves carry the changes real waves have, each expressed only in the raw files and
+their codebooks (never in the tool):
+
+- Denmark 2016 (where the Danish series began, with slightly more collaboration than in 2018):
+  institutions in the same five municipalities, 67 % collaborating (Faxe 90, Faaborg-Midtfyn 82,
+  Odense 67, Rudersdal 60, Aarhus 59); associations 45 % with an institution, 26 / 16 / 34 % with
+  a school / day care / another institution. Some variables still have their older names
+  (``ansatte``, ``form_samproduktion``, ``medlemstal``), and the patient-association partner
+  question was not yet asked.
+- Norway 2022: municipality numbers in the 2020 classification (a few rows in 1507 Ålesund, split
+  in 2024 into Ålesund and Haram); ``antall_ansatte`` is now ``ansatte_totalt`` and
+  ``geografisk_nivå`` is ``lokal_forankring``; the initiative question gains 6 "Innbyggerne/
+  brukerne"; the co-design question was dropped; a volunteer-coordinator question is new, and the
+  organisations are now asked about member involvement.
+
 The free-text columns hold fake personal-looking content on purpose (CPR-like and
 fødselsnummer-like numbers, e-mail addresses on example.dk / example.no, phone numbers), so that
 the build's privacy gate has something to catch.
 
-Everything is drawn from numpy generators with fixed seeds, one per source, and SPSS's creation
-timestamp is overwritten with a fixed fieldwork date: re-running gives byte-identical files.
+Everything is drawn from numpy generators with fixed seeds, one stream per source (adding a wave
+never moves another wave's draws), and SPSS's creation timestamp is overwritten with a fixed
+fieldwork date: re-running gives byte-identical files.
 
     python tools/make_demo_data.py [OUT_DIR]          # default: raw/
     python tools/make_demo_data.py [OUT_DIR] --check  # also print the planted figures
@@ -34,8 +50,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -46,16 +62,23 @@ ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "reference"
 
 SEED = 20180315
-ROWS = {"dk-institutions": 706, "dk-associations": 1525,
-        "no-institutions": 1004, "no-associations": 1187}
+ROWS = {"dk-institutions-2018": 706, "dk-associations-2018": 1525,
+        "no-institutions-2018": 1004, "no-associations-2018": 1187,
+        "dk-institutions-2016": 818, "dk-associations-2016": 1512,
+        "no-institutions-2022": 1021, "no-associations-2022": 1196}
 FILES = {
-    "dk-institutions": Path("dk/dk_institutioner_2018.sav"),
-    "dk-associations": Path("dk/dk_foreninger_2018.sav"),
-    "no-institutions": Path("no/no_virksomheter_2018.csv"),
-    "no-associations": Path("no/no_organisasjoner_2018.csv"),
+    "dk-institutions-2018": Path("dk/dk_institutioner_2018.sav"),
+    "dk-associations-2018": Path("dk/dk_foreninger_2018.sav"),
+    "no-institutions-2018": Path("no/no_virksomheter_2018.csv"),
+    "no-associations-2018": Path("no/no_organisasjoner_2018.csv"),
+    "dk-institutions-2016": Path("dk/dk_institutioner_2016.sav"),
+    "dk-associations-2016": Path("dk/dk_foreninger_2016.sav"),
+    "no-institutions-2022": Path("no/no_virksomheter_2022.csv"),
+    "no-associations-2022": Path("no/no_organisasjoner_2022.csv"),
 }
 # SPSS writes the creation date and time into bytes 92..108 of the header; pin them.
 SPSS_DATE, SPSS_TIME = b"15 Mar 18", b"12:00:00"
+SPSS_DATES = {"dk-institutions-2016": b"15 Mar 16", "dk-associations-2016": b"15 Mar 16"}
 
 
 # --- column specifications (names, question texts and value labels as delivered) -------------
@@ -129,6 +152,12 @@ NO_LOCAL = ((1, "Nærmiljøet (grenda, bygda eller bydelen)"), (2, "Kommunen"),
             (3, "Regionen/fylket"), (4, "Hele landet"), (9, "Vet ikke"))
 DK_INVOLVEMENT = ((1, "Under 10 pct."), (2, "10-24 pct."), (3, "25-49 pct."),
                   (4, "50 pct. eller flere"), (8, "Ved ikke"), (9, "Ønsker ikke at svare"))
+# Norway 2022: the initiative question gains the citizens/users; member involvement is new.
+NO_INITIATIVE_2022 = ((1, "Virksomheten selv"), (2, "Organisasjonen/de frivillige"),
+                      (3, "Begge parter sammen"), (4, "Kommuneadministrasjonen"), (5, "Andre"),
+                      (6, "Innbyggerne/brukerne"), (9, "Vet ikke"))
+NO_INVOLVEMENT = ((1, "Under 10 prosent"), (2, "10-24 prosent"), (3, "25-49 prosent"),
+                  (4, "50 prosent eller flere"), (9, "Vet ikke"))
 
 
 def dk_institution_columns() -> list[Column]:
@@ -253,6 +282,61 @@ def no_association_columns() -> list[Column]:
     ]
 
 
+# The second waves: each differs from 2018 the way a real wave does (a renamed variable, a new
+# answer category, a question dropped or added). The tool learns all of it from the codebooks.
+
+
+def dk_institution_columns_2016() -> list[Column]:
+    """2016: two variables still have their older names; patient associations were not asked."""
+    older = {
+        "antal_ansatte": Column("ansatte", "Hvor mange ansatte er der i institutionen/tilbuddet?",
+                                kind="count"),
+        "form_udfoerelse": Column("form_samproduktion", "Hvilke former har samarbejdet? "
+                                  "Foreningen/de frivillige og institutionen løser opgaver sammen "
+                                  "(samproduktion)", DK_JA_NEJ),
+    }
+    return [older.get(c.name, c) for c in dk_institution_columns() if c.name != "partner_patient"]
+
+
+def dk_association_columns_2016() -> list[Column]:
+    """2016: the number of members still has its older name."""
+    older = {"antal_medlemmer": Column("medlemstal", "Hvor mange medlemmer har foreningen?",
+                                       kind="count")}
+    return [older.get(c.name, c) for c in dk_association_columns()]
+
+
+def no_institution_columns_2022() -> list[Column]:
+    """2022: employees renamed, a new initiative answer, co-design dropped, a coordinator added."""
+    out = []
+    for col in no_institution_columns():
+        if col.name == "form_samutvikling":  # dropped from the 2022 questionnaire
+            continue
+        if col.name == "antall_ansatte":
+            col = Column("ansatte_totalt", "Hvor mange ansatte har virksomheten totalt?",
+                         kind="count")
+        elif col.name == "initiativ":
+            col = Column("initiativ", col.label, NO_INITIATIVE_2022)
+        elif col.name == "kommentar":
+            out.append(Column("frivilligkoordinator", "Har virksomheten en egen "
+                              "frivilligkoordinator (en ansatt med ansvar for de frivillige)?",
+                              NO_JA_NEI))
+        out.append(col)
+    return out
+
+
+def no_association_columns_2022() -> list[Column]:
+    """2022: the local-orientation variable renamed; member involvement asked for the first time."""
+    out = []
+    for col in no_association_columns():
+        if col.name == "geografisk_nivå":
+            col = Column("lokal_forankring", col.label, NO_LOCAL, kind="scale")
+        elif col.name == "kommentar":
+            out.append(Column("medlemsdeltakelse", "Hvor stor andel av medlemmene deltok på "
+                              "organisasjonens siste årsmøte?", NO_INVOLVEMENT, kind="scale"))
+        out.append(col)
+    return out
+
+
 # --- shared helpers for the planted probabilities --------------------------------------------
 
 
@@ -364,6 +448,13 @@ NO_LARGEST = (("Oslo", 673), ("Bergen", 280), ("Trondheim", 193), ("Stavanger", 
               ("Bærum", 125), ("Kristiansand", 91), ("Fredrikstad", 81), ("Sandnes", 78),
               ("Tromsø", 75), ("Drammen", 68), ("Sandefjord", 63), ("Asker", 61),
               ("Sarpsborg", 56), ("Skien", 54), ("Skedsmo", 54), ("Bodø", 51))
+# After the 2020 reform (around 2022): merged municipalities such as Lillestrøm, Drammen, Asker and
+# Kristiansand are larger; Ålesund (1507, split in 2024) is named so that it surely delivers rows.
+NO_LARGEST_2020 = (("Oslo", 700), ("Bergen", 286), ("Trondheim", 210), ("Stavanger", 145),
+                   ("Bærum", 128), ("Kristiansand", 113), ("Drammen", 102), ("Asker", 96),
+                   ("Lillestrøm", 88), ("Fredrikstad", 83), ("Sandnes", 81), ("Tromsø", 77),
+                   ("Ålesund", 67), ("Sandefjord", 65), ("Sarpsborg", 58), ("Skien", 55),
+                   ("Bodø", 53))
 
 
 def read_reference(name: str, code: str, label: str) -> list[tuple[str, str]]:
@@ -391,10 +482,15 @@ def dk_municipalities(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]
     return np.array([int(c) for c, _ in rows], dtype=float), sizes
 
 
-def no_municipalities(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    rows = read_reference("no_kommuner_2018.csv", "kommunenummer", "kommunenavn")
+def no_municipalities(rng: np.random.Generator, vintage: str = "2018"
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """Norwegian municipality numbers (strings, leading zeros) of a vintage, with sizes."""
+    rows = read_reference(f"no_kommuner_{vintage}.csv", "kommunenummer", "kommunenavn")
     names = [n for _, n in rows]
-    sizes = municipality_sizes(rng, names, 5, 0.9, NO_LARGEST)
+    if vintage == "2018":
+        sizes = municipality_sizes(rng, names, 5, 0.9, NO_LARGEST)
+    else:
+        sizes = municipality_sizes(rng, names, 5.5, 0.9, NO_LARGEST_2020)
     return np.array([c for c, _ in rows]), sizes
 
 
@@ -478,8 +574,8 @@ def comments(rng: np.random.Generator, n: int, country: str) -> list[str | None]
 # --- writers ---------------------------------------------------------------------------------
 
 
-def write_spss(columns: list[Column], data: dict[str, object], path: Path, file_label: str
-               ) -> None:
+def write_spss(columns: list[Column], data: dict[str, object], path: Path, file_label: str,
+               date: bytes = SPSS_DATE) -> None:
     series = {}
     for col in columns:
         if col.kind == "text":
@@ -505,14 +601,14 @@ def write_spss(columns: list[Column], data: dict[str, object], path: Path, file_
         variable_measure={c.name: measures[c.kind] for c in columns},
         row_compress=True,
     )
-    pin_spss_timestamp(path)
+    pin_spss_timestamp(path, date)
 
 
-def pin_spss_timestamp(path: Path) -> None:
+def pin_spss_timestamp(path: Path, date: bytes = SPSS_DATE) -> None:
     data = bytearray(path.read_bytes())
     if data[:4] not in (b"$FL2", b"$FL3"):
         raise ValueError(f"{path}: not an SPSS system file")
-    data[92:101], data[101:109] = SPSS_DATE, SPSS_TIME
+    data[92:101], data[101:109] = date, SPSS_TIME
     path.write_bytes(bytes(data))
 
 
@@ -555,7 +651,8 @@ NO_EMPLOYEES = {1: 35, 2: 8, 3: 16, 4: 45, 5: 50, 6: 6, 7: 10, 8: 4, 9: 8, 10: 3
 
 
 def institution_answers(rng: np.random.Generator, collaborates: np.ndarray,
-                        types: np.ndarray, country: str, kinds: dict[str, Planted]
+                        types: np.ndarray, country: str, kinds: dict[str, Planted],
+                        initiative: Sequence[tuple[int, float]] | None = None
                         ) -> dict[str, np.ndarray]:
     """Everything an institution answers once we know whether it collaborates."""
     n = collaborates.shape[0]
@@ -581,8 +678,9 @@ def institution_answers(rng: np.random.Generator, collaborates: np.ndarray,
     for key, level in forms:
         yes = rng.random(n) < level
         out[key] = routed(answer_yes_no(rng, yes, country, 0.01), collaborates)
-    initiative = ((1, 0.48), (2, 0.25), (3, 0.15), (4, 0.06), (5, 0.03),
-                  (8 if dk else NO_DONT_KNOW, 0.03))
+    if initiative is None:
+        initiative = ((1, 0.48), (2, 0.25), (3, 0.15), (4, 0.06), (5, 0.03),
+                      (8 if dk else NO_DONT_KNOW, 0.03))
     out["initiative"] = routed(draw_codes(rng, initiative, n), collaborates)
     if dk:
         positive = ((1, .48), (2, .36), (3, .11), (4, .03), (5, .01), (8, .008), (9, .002))
@@ -611,8 +709,10 @@ NO_PARTNERS = {
 }
 
 
-def dk_institutions(rng: np.random.Generator, n: int) -> dict[str, object]:
-    plan = DK_MUNICIPALITY_PLAN
+def dk_institutions(rng: np.random.Generator, n: int,
+                    plan: Sequence[tuple[int, float, float]] = DK_MUNICIPALITY_PLAN,
+                    partners: dict[str, Planted] = DK_PARTNERS, invited: int = 1000
+                    ) -> dict[str, object]:
     municipality = draw_codes(rng, [(code, share) for code, share, _ in plan], n)
     types = draw_codes(rng, DK_TYPE_SHARE, n)
     linear = lookup(DK_TYPE_EFFECT, types)
@@ -620,10 +720,10 @@ def dk_institutions(rng: np.random.Generator, n: int) -> dict[str, object]:
     for code, _, level in plan:  # the municipality's level, the types' directions
         here = municipality == code
         collaborates[here] = draw_planted(rng, linear[here], level)
-    answers = institution_answers(rng, collaborates, types, "dk", DK_PARTNERS)
+    answers = institution_answers(rng, collaborates, types, "dk", partners)
     employees = counts(rng, lookup(DK_EMPLOYEES, types), 0.5, n, 1, 400)
     return {
-        "respnr": respondent_numbers(rng, n, 1000),
+        "respnr": respondent_numbers(rng, n, invited),
         "kommune": municipality,
         "insttype": types,
         "antal_ansatte": blank_some(rng, employees, 0.04),
@@ -632,7 +732,7 @@ def dk_institutions(rng: np.random.Generator, n: int) -> dict[str, object]:
         "partner_idraet": answers["partner_sports"],
         "partner_kultur": answers["partner_culture"],
         "partner_social": answers["partner_social"],
-        "partner_patient": answers["partner_patient"],
+        "partner_patient": answers.get("partner_patient"),  # not asked in 2016
         "form_udfoerelse": answers["form_impl"],
         "form_samskabelse": answers["form_cocreate"],
         "form_samdesign": answers["form_codesign"],
@@ -669,6 +769,63 @@ def no_institutions(rng: np.random.Generator, n: int) -> dict[str, object]:
         "form_samutvikling": answers["form_codesign"],
         "initiativ": answers["initiative"],
         "holdning_leder": answers["attitude"],
+        "kommentar": comments(rng, n, "no"),
+        "vekt": survey_weights(rng, n),
+    }
+
+
+# 2016, the first Danish wave: the published figures of the 818 institution leaders (DESIGN §2),
+# slightly more collaboration than in 2018. The planted levels are set so that this seed's sample
+# (80 to 300 institutions a municipality) lands within a point or two of the published shares.
+DK_MUNICIPALITY_PLAN_2016 = ((751, 0.37, 0.595), (461, 0.285, 0.70), (230, 0.13, 0.64),
+                             (430, 0.115, 0.82), (320, 0.10, 0.905))
+DK_PARTNERS_2016 = {k: v for k, v in DK_PARTNERS.items() if k != "partner_patient"}
+
+
+def dk_institutions_2016(rng: np.random.Generator, n: int) -> dict[str, object]:
+    data = dk_institutions(rng, n, DK_MUNICIPALITY_PLAN_2016, DK_PARTNERS_2016, invited=1250)
+    data["ansatte"] = data.pop("antal_ansatte")
+    data["form_samproduktion"] = data.pop("form_udfoerelse")
+    del data["partner_patient"]
+    return data
+
+
+# Norway 2022: a few managers now name the citizens or users as the initiators.
+NO_INITIATIVE_2022_SHARES = ((1, 0.45), (2, 0.24), (3, 0.14), (4, 0.05), (5, 0.02), (6, 0.07),
+                             (NO_DONT_KNOW, 0.03))
+# A volunteer coordinator: more common in large institutions, elderly care and social services.
+NO_COORDINATOR = {4: 1.0, 5: 0.7, 10: 0.6, 6: 0.3, 3: -0.6, 2: -0.6, 9: -0.3}
+
+
+def no_institutions_2022(rng: np.random.Generator, n: int) -> dict[str, object]:
+    codes, sizes = no_municipalities(rng, "2020")
+    index = rng.choice(len(codes), size=n, p=sizes**0.85 / (sizes**0.85).sum())
+    types = draw_codes(rng, NO_TYPE_SHARE, n)
+    place = -0.25 * np.log(sizes / np.median(sizes)) + rng.normal(0, 0.3, len(codes))
+    linear = lookup(NO_TYPE_EFFECT, types) + place[index]
+    collaborates = draw_planted(rng, linear, 0.61)
+    answers = institution_answers(rng, collaborates, types, "no", NO_PARTNERS,
+                                  initiative=NO_INITIATIVE_2022_SHARES)
+    employees = counts(rng, lookup(NO_EMPLOYEES, types), 0.5, n, 1, 400)
+    coordinator = draw_planted(rng, 0.5 * np.log(employees / 15) + lookup(NO_COORDINATOR, types),
+                               0.30)
+    return {
+        "løpenr": respondent_numbers(rng, n, 1600, start=30001),
+        "kommunenr": codes[index],
+        "virksomhetstype": types,
+        "ansatte_totalt": blank_some(rng, employees, 0.05),
+        "samarbeid_lag_foreninger": answers["assoc"],
+        "samarbeid_frivillige": answers["vol"],
+        "partner_idrett": answers["partner_sports"],
+        "partner_kultur": answers["partner_culture"],
+        "partner_humanitær": answers["partner_social"],
+        "partner_pasient": answers["partner_patient"],
+        "form_gjennomføring": answers["form_impl"],
+        "form_samskaping": answers["form_cocreate"],
+        "initiativ": answers["initiative"],
+        "holdning_leder": answers["attitude"],
+        "frivilligkoordinator": routed(answer_yes_no(rng, coordinator, "no", 0.02),
+                                       collaborates),
         "kommentar": comments(rng, n, "no"),
         "vekt": survey_weights(rng, n),
     }
@@ -791,10 +948,11 @@ def association_answers(rng: np.random.Generator, n: int, plan: AssociationPlan,
     }
 
 
-def dk_associations(rng: np.random.Generator, n: int) -> dict[str, object]:
+def dk_associations(rng: np.random.Generator, n: int, plan: AssociationPlan = DK_ASSOCIATIONS,
+                    invited: int = 2510) -> dict[str, object]:
     codes, sizes = dk_municipalities(rng)
     municipality = rng.choice(codes, size=n, p=sizes**0.9 / (sizes**0.9).sum())
-    a = association_answers(rng, n, DK_ASSOCIATIONS, "dk")
+    a = association_answers(rng, n, plan, "dk")
     # Member democracy: small associations get a larger share of their members to the meeting.
     small = a["members_true"] < 60
     involvement = np.where(
@@ -802,7 +960,7 @@ def dk_associations(rng: np.random.Generator, n: int) -> dict[str, object]:
         draw_codes(rng, ((1, .14), (2, .25), (3, .30), (4, .23), (8, .07), (9, .01)), n),
         draw_codes(rng, ((1, .46), (2, .27), (3, .12), (4, .04), (8, .10), (9, .01)), n))
     return {
-        "forenr": respondent_numbers(rng, n, 2510),
+        "forenr": respondent_numbers(rng, n, invited),
         "kommune": municipality,
         "aktivitet": a["activity"],
         "lokal_forankring": a["local"],
@@ -846,20 +1004,74 @@ def no_associations(rng: np.random.Generator, n: int) -> dict[str, object]:
     }
 
 
-SOURCES = {  # id -> (columns, generator, seed offset)
-    "dk-institutions": (dk_institution_columns, dk_institutions, 1),
-    "dk-associations": (dk_association_columns, dk_associations, 2),
-    "no-institutions": (no_institution_columns, no_institutions, 3),
-    "no-associations": (no_association_columns, no_associations, 4),
+# 2016, the first Danish wave: a little more collaboration than in 2018 (Levinsen & Ibsen 2017).
+DK_ASSOCIATIONS_2016 = replace(
+    DK_ASSOCIATIONS,
+    institution=0.445, administration_if_institution=0.52, administration_otherwise=0.25,
+    kinds={**DK_ASSOCIATIONS.kinds,
+           "school": Planted(0.26, {1: 1.0, 2: 0.6, 10: 0.6, 9: 0.4, 6: -1.5, 5: -0.5, 4: -0.2}),
+           "elderly": Planted(0.13, {6: 2.4, 4: 1.2, 5: 1.0, 11: 0.6, 1: -0.8, 10: -0.3})},
+)
+
+
+def dk_associations_2016(rng: np.random.Generator, n: int) -> dict[str, object]:
+    data = dk_associations(rng, n, DK_ASSOCIATIONS_2016, invited=2480)
+    data["medlemstal"] = data.pop("antal_medlemmer")
+    return data
+
+
+def no_associations_2022(rng: np.random.Generator, n: int) -> dict[str, object]:
+    codes, sizes = no_municipalities(rng, "2020")
+    municipality = codes[rng.choice(len(codes), size=n, p=sizes**0.9 / (sizes**0.9).sum())]
+    a = association_answers(rng, n, NO_ASSOCIATIONS, "no")
+    # Member democracy, asked for the first time: as in Denmark, small organisations get a larger
+    # share of their members to the annual meeting.
+    small = a["members_true"] < 60
+    involvement = np.where(
+        small,
+        draw_codes(rng, ((1, .15), (2, .26), (3, .30), (4, .21), (NO_DONT_KNOW, .08)), n),
+        draw_codes(rng, ((1, .48), (2, .26), (3, .11), (4, .04), (NO_DONT_KNOW, .11)), n))
+    return {
+        "løpenr": respondent_numbers(rng, n, 3100, start=40001),
+        "kommunenr": municipality,
+        "aktivitet": a["activity"],
+        "lokal_forankring": a["local"],
+        "antall_medlemmer": a["members"],
+        "antall_frivillige": a["volunteers"],
+        "antall_ansatte": a["paid"],
+        "samarbeid_kommunal_virksomhet": a["institution"],
+        "samarb_skole": a["school"],
+        "samarb_barnehage": a["daycare"],
+        "samarb_eldreomsorg": a["elderly"],
+        "samarb_annen_virksomhet": a["other"],
+        "samarbeid_kommuneadministrasjon": a["administration"],
+        "offentlig_tilskudd": a["funding"],
+        "medlemsdeltakelse": involvement,
+        "kommentar": comments(rng, n, "no"),
+        "vekt": survey_weights(rng, n),
+    }
+
+
+SOURCES = {  # id -> (columns, generator, seed offset): one independent stream per source
+    "dk-institutions-2018": (dk_institution_columns, dk_institutions, 1),
+    "dk-associations-2018": (dk_association_columns, dk_associations, 2),
+    "no-institutions-2018": (no_institution_columns, no_institutions, 3),
+    "no-associations-2018": (no_association_columns, no_associations, 4),
+    "dk-institutions-2016": (dk_institution_columns_2016, dk_institutions_2016, 5),
+    "dk-associations-2016": (dk_association_columns_2016, dk_associations_2016, 6),
+    "no-institutions-2022": (no_institution_columns_2022, no_institutions_2022, 7),
+    "no-associations-2022": (no_association_columns_2022, no_associations_2022, 8),
 }
 SPSS_LABELS = {
-    "dk-institutions": "SYNTETISKE DEMODATA - institutionsundersøgelsen 2018",
-    "dk-associations": "SYNTETISKE DEMODATA - foreningsundersøgelsen 2018",
+    "dk-institutions-2018": "SYNTETISKE DEMODATA - institutionsundersøgelsen 2018",
+    "dk-associations-2018": "SYNTETISKE DEMODATA - foreningsundersøgelsen 2018",
+    "dk-institutions-2016": "SYNTETISKE DEMODATA - institutionsundersøgelsen 2016",
+    "dk-associations-2016": "SYNTETISKE DEMODATA - foreningsundersøgelsen 2016",
 }
 
 
 def generate(out: Path) -> dict[str, Path]:
-    """Write the four files under ``out``; return source id -> path."""
+    """Write every demo file under ``out``; return source id -> path."""
     written = {}
     for source_id, (columns_of, make, offset) in SOURCES.items():
         rng = np.random.default_rng([SEED, offset])  # one stream per source: independent
@@ -867,7 +1079,8 @@ def generate(out: Path) -> dict[str, Path]:
         data = make(rng, ROWS[source_id])
         path = out / FILES[source_id]
         if source_id.startswith("dk-"):
-            write_spss(columns, data, path, SPSS_LABELS[source_id])
+            write_spss(columns, data, path, SPSS_LABELS[source_id],
+                       SPSS_DATES.get(source_id, SPSS_DATE))
         else:
             write_csv(columns, data, path)
         written[source_id] = path
@@ -908,6 +1121,12 @@ def any_yes(a: str, b: str) -> tuple[pl.Expr, pl.Expr]:
     return yes, yes | (pl.col(a).is_not_null() & pl.col(b).is_not_null())
 
 
+# Published figures the 2016 Danish wave must reproduce (DESIGN §2), with the tolerance of a
+# sample of this size.
+DK_2016_MUNICIPALITIES = {320: 90, 430: 82, 461: 67, 230: 60, 751: 59}
+Add = Callable[..., None]
+
+
 def check(out: Path) -> list[tuple[str, float, tuple[float, float] | None]]:
     """The planted figures: (what, weighted %, required range or None)."""
     rows: list[tuple[str, float, tuple[float, float] | None]] = []
@@ -916,63 +1135,116 @@ def check(out: Path) -> list[tuple[str, float, tuple[float, float] | None]]:
         rows.append((what, round(100 * value, 1), required))
 
     # Danish institutions
-    f = read_back(out, "dk-institutions")
+    dk_2018 = _dk_institutions(read_back(out, "dk-institutions-2018"), 2018, "form_udfoerelse",
+                               add, (60, 70))
+    dk_2016 = _dk_institutions(read_back(out, "dk-institutions-2016"), 2016, "form_samproduktion",
+                               add, (64, 70), DK_2016_MUNICIPALITIES)
+    add("DK institutions: 2016 minus 2018 (percentage points)", dk_2016 - dk_2018, (0.5, 6))
+
+    # Danish associations
+    dk_2018 = _dk_associations(read_back(out, "dk-associations-2018"), 2018, "antal_medlemmer",
+                               add, (40, 45))
+    dk_2016 = _dk_associations(read_back(out, "dk-associations-2016"), 2016, "medlemstal", add,
+                               (43, 47), {"samarb_skole": (24, 28), "samarb_dagtilbud": (14, 18),
+                                          "samarb_anden_inst": (32, 36)})
+    add("DK associations: 2016 minus 2018 (percentage points)", dk_2016 - dk_2018, (0.5, 6))
+
+    # Norwegian institutions
+    no_2018 = _no_institutions(read_back(out, "no-institutions-2018"), 2018, add, (56, 66))
+    f = read_back(out, "no-institutions-2022")
+    no_2022 = _no_institutions(f, 2022, add, (56, 66))
+    yes, known = any_yes("samarbeid_lag_foreninger", "samarbeid_frivillige")
+    collab = yes & known
+    add("  initiative from the citizens/users (new code 6; of collaborators)",
+        share(f, pl.col("initiativ") == 6, collab & pl.col("initiativ").is_not_null(), "vekt"))
+    add("  volunteer coordinator (new question; of collaborators)",
+        share(f, pl.col("frivilligkoordinator") == 1,
+              collab & pl.col("frivilligkoordinator").is_not_null(), "vekt"))
+    add("NO institutions: 2022 minus 2018 (percentage points)", no_2022 - no_2018, (-5, 5))
+
+    # Norwegian organisations
+    no_2018 = _no_associations(read_back(out, "no-associations-2018"), 2018, "geografisk_nivå",
+                               add, (40, 50))
+    f = read_back(out, "no-associations-2022")
+    no_2022 = _no_associations(f, 2022, "lokal_forankring", add, (40, 50))
+    involvement = pl.col("medlemsdeltakelse")
+    add("  member involvement: 50 % or more at the annual meeting (new question)",
+        share(f, involvement == 4, involvement.is_not_null(), "vekt"))
+    add("NO organisations: 2022 minus 2018 (percentage points)", no_2022 - no_2018, (-5, 5))
+    return rows
+
+
+def _dk_institutions(f: pl.DataFrame, wave: int, coimplementation: str, add: Add,
+                     required: tuple[float, float],
+                     published: dict[int, float] | None = None) -> float:
     yes, known = any_yes("samarb_foreninger", "samarb_frivillige")
-    add("DK institutions collaborating with associations or volunteers", share(f, yes, known,
-        "vaegt"), (60, 70))
+    overall = share(f, yes, known, "vaegt")
+    add(f"DK institutions {wave} collaborating with associations or volunteers", overall,
+        required)
     for code, name in DK_STUDY_MUNICIPALITIES:
-        add(f"  {name}", share(f, yes, known & (pl.col("kommune") == code), "vaegt"))
+        target = published.get(code) if published else None
+        add(f"  {name}" + (f" (published {target:g})" if target else ""),
+            share(f, yes, known & (pl.col("kommune") == code), "vaegt"),
+            (target - 5, target + 5) if target else None)
     for code, name in DK_INSTITUTION_TYPES:
         add(f"  {name}", share(f, yes, known & (pl.col("insttype") == code), "vaegt"))
     collab = yes & known
-    for column, name in (("form_udfoerelse", "co-implementation"),
+    for column, name in ((coimplementation, "co-implementation"),
                          ("form_samskabelse", "co-creation"), ("form_samdesign", "co-design")):
         add(f"  form: {name} (of collaborators)",
             share(f, pl.col(column) == 1, collab & pl.col(column).is_not_null(), "vaegt"))
     add("  initiative from the institution (of collaborators)",
         share(f, pl.col("initiativ") == 1, collab & pl.col("initiativ").is_not_null(), "vaegt"))
+    return overall
 
-    # Danish associations
-    f = read_back(out, "dk-associations")
+
+def _dk_associations(f: pl.DataFrame, wave: int, members: str, add: Add,
+                     required: tuple[float, float],
+                     kinds_required: dict[str, tuple[float, float]] | None = None) -> float:
     inst = pl.col("samarb_institution")
     known = inst.is_not_null()
-    add("DK associations collaborating with a municipal institution", share(
-        f, inst == 1, known, "vaegt"), (40, 45))
+    overall = share(f, inst == 1, known, "vaegt")
+    add(f"DK associations {wave} collaborating with a municipal institution", overall, required)
     both_yes, both_known = any_yes("samarb_institution", "samarb_forvaltning")
-    add("DK associations with an institution or the administration",
-        share(f, both_yes, both_known, "vaegt"))
+    add("  with an institution or the administration", share(f, both_yes, both_known, "vaegt"))
     for column, name in (("samarb_skole", "a school"), ("samarb_dagtilbud", "day care"),
                          ("samarb_aeldre", "elderly care"),
                          ("samarb_anden_inst", "another institution")):
         add(f"  with {name} (of all)", share(f, pl.col(column).fill_null(0) == 1, known,
-                                             "vaegt"))
-    _directions(f, "dk", "vaegt", add)
+                                             "vaegt"), (kinds_required or {}).get(column))
+    _directions(f, "dk", "vaegt", add, "lokal_forankring", members)
+    return overall
 
-    # Norwegian institutions
-    f = read_back(out, "no-institutions")
+
+def _no_institutions(f: pl.DataFrame, wave: int, add: Add,
+                     required: tuple[float, float]) -> float:
     yes, known = any_yes("samarbeid_lag_foreninger", "samarbeid_frivillige")
-    add("NO institutions collaborating with associations or volunteers",
-        share(f, yes, known, "vekt"))
+    overall = share(f, yes, known, "vekt")
+    add(f"NO institutions {wave} collaborating with associations or volunteers", overall,
+        required)
     for code, name in NO_INSTITUTION_TYPES:
         add(f"  {name}", share(f, yes, known & (pl.col("virksomhetstype") == code), "vekt"))
+    return overall
 
-    # Norwegian organisations
-    f = read_back(out, "no-associations")
-    add("NO organisations collaborating with a municipal institution",
-        share(f, pl.col("samarbeid_kommunal_virksomhet") == 1,
-              pl.col("samarbeid_kommunal_virksomhet").is_not_null(), "vekt"))
+
+def _no_associations(f: pl.DataFrame, wave: int, local: str, add: Add,
+                     required: tuple[float, float]) -> float:
+    inst = pl.col("samarbeid_kommunal_virksomhet")
+    overall = share(f, inst == 1, inst.is_not_null(), "vekt")
+    add(f"NO organisations {wave} collaborating with a municipal institution", overall,
+        required)
     yes, known = any_yes("samarbeid_kommunal_virksomhet", "samarbeid_kommuneadministrasjon")
-    add("NO organisations with an institution or the administration",
-        share(f, yes, known, "vekt"))
-    _directions(f, "no", "vekt", add)
-    return rows
+    add("  with an institution or the administration", share(f, yes, known, "vekt"))
+    _directions(f, "no", "vekt", add, local, "antall_medlemmer")
+    return overall
 
 
-def _directions(f: pl.DataFrame, country: str, weight: str, add) -> None:
+def _directions(f: pl.DataFrame, country: str, weight: str, add: Add, local_column: str,
+                members_column: str) -> None:
     dk = country == "dk"
     inst = pl.col("samarb_institution" if dk else "samarbeid_kommunal_virksomhet")
-    local = pl.col("lokal_forankring" if dk else "geografisk_nivå")
-    members = pl.col("antal_medlemmer" if dk else "antall_medlemmer")
+    local = pl.col(local_column)
+    members = pl.col(members_column)
     paid = pl.col("antal_loennede" if dk else "antall_ansatte")
     known = inst.is_not_null()
     for code, name in ((1, "neighbourhood"), (2, "municipality"), (3, "region"),
@@ -987,6 +1259,12 @@ def _directions(f: pl.DataFrame, country: str, weight: str, add) -> None:
         add(f"  {name}", share(f, inst == 1, known & (pl.col("aktivitet") == code), weight))
 
 
+def split_rows(out: Path) -> dict[str, int]:
+    """Rows reported in a municipality that was split before 2024 (Ålesund 1507 of 2020)."""
+    return {source_id: int((read_back(out, source_id)["kommunenr"] == "1507").sum())
+            for source_id in ("no-institutions-2022", "no-associations-2022")}
+
+
 def print_check(out: Path) -> bool:
     ok = True
     for what, value, required in check(out):
@@ -994,8 +1272,14 @@ def print_check(out: Path) -> bool:
         if required is not None:
             inside = required[0] <= value <= required[1]
             ok &= inside
-            flag = f"   required {required[0]:g}-{required[1]:g}: {'ok' if inside else 'OUT'}"
-        print(f"{what:<66} {value:5.1f} %{flag}")
+            flag = f"   required {required[0]:g} to {required[1]:g}: {'ok' if inside else 'OUT'}"
+        unit = "pp" if "percentage points" in what else "% "
+        print(f"{what:<72} {value:5.1f} {unit}{flag}")
+    for source_id, rows in split_rows(out).items():
+        inside = rows >= 3
+        ok &= inside
+        print(f"{source_id + ': rows in 1507 Ålesund (split in 2024)':<72} {rows:5d} rows"
+              f"   required 3 or more: {'ok' if inside else 'OUT'}")
     return ok
 
 
@@ -1007,7 +1291,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="print the planted figures, computed back from the files")
     args = parser.parse_args(argv)
     for source_id, path in generate(args.out).items():
-        print(f"{source_id:<18} {ROWS[source_id]:>5} rows  {path}")
+        print(f"{source_id:<21} {ROWS[source_id]:>5} rows  {path}")
     if args.check:
         return 0 if print_check(args.out) else 1
     return 0

@@ -105,7 +105,8 @@ def weighted_distribution(frame: pl.DataFrame, outcome: str, by: list[str],
                     .otherwise(pl.lit("no")).alias("_is")),
                 "_is", by, min_n=min_n)[0]
             count = int((group[outcome].cast(pl.String) == category).sum())
-            if too_small or count < min_n:
+            # A zero discloses nothing about anyone; only small non-zero counts are suppressed.
+            if too_small or 0 < count < min_n:
                 share = ShareCell(share.group, count, None, None, None)
             else:
                 share = ShareCell(share.group, count, share.percent, share.low, share.high)
