@@ -216,3 +216,40 @@ def test_every_row_has_a_2024_code_or_a_split_flag(built: Path) -> None:
         assert (denmark["municipality_code"].str.len_chars() == 3).all()
         assert (denmark["municipality_code_2024"] == denmark["municipality_code"]).all()
         assert (norway["municipality_code"].str.len_chars() == 4).all()
+
+
+def _set_cells(path: Path, column: str, rows: list[int], value: str) -> None:
+    """Set ``column`` of the given 1-based data rows of a Norwegian cp1252 CSV."""
+    lines = path.read_bytes().split(b"\r\n")
+    header = lines[0].decode("cp1252").split(";")
+    index = header.index(column)
+    for row in rows:
+        cells = lines[row].decode("cp1252").split(";")
+        cells[index] = value
+        lines[row] = ";".join(cells).encode("cp1252")
+    path.write_bytes(b"\r\n".join(lines))
+
+
+def test_a_new_code_in_a_2022_file_fails_the_build_naming_it(demo: Path) -> None:
+    _set_cells(demo / "raw" / "no" / "no_virksomheter_2022.csv", "samarbeid_lag_foreninger",
+               [3, 8, 21], "2")
+    result = _run(demo, "build")
+    assert result.exit_code == 1
+    assert ("no-institutions-2022: samarbeid_lag_foreninger: unknown-code '2' (3 rows)"
+            in result.output)
+    assert "Traceback" not in result.output
+
+
+def test_a_mapping_entry_matching_nothing_is_reported(demo: Path) -> None:
+    path = demo / "schemas" / "sources" / "no-institutions-2022.yaml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("values: {0: Nei, 1: Ja, 9: Vet ikke}",
+                        "values: {0: Nei, 1: Ja, 2: Delvis, 9: Vet ikke}", 1)
+    text = text.replace("    from: samarbeid_lag_foreninger\n    recode: {1: 'yes', 0: 'no'}",
+                        "    from: samarbeid_lag_foreninger\n"
+                        "    recode: {1: 'yes', 0: 'no', 2: 'yes'}")
+    path.write_text(text, encoding="utf-8")
+    result = _run(demo, "build")
+    assert result.exit_code == 0, result.output
+    assert ("warning: no-institutions-2022: mapping samarbeid_lag_foreninger code 2 → "
+            "collab_associations=yes matches no row") in result.output

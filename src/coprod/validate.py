@@ -298,11 +298,20 @@ def _report(raw: RawTable, problems: list[Problem]) -> SourceReport:
 def translation_problems(codebooks: Codebooks) -> list[Problem]:
     """Every label of a harmonized codebook in en, da and nb; a missing one is reported."""
     problems = []
+    texts = [(f"missing={m.value}", m.label) for m in codebooks.package.missing]
     for table in codebooks.tables.values():
-        texts = [(f"{table.table}", table.title), (f"{table.table}", table.description)]
+        texts += [(f"{table.table} {part}", labels) for part, labels in (
+            ("title", table.title), ("description", table.description),
+            ("universe", table.universe))]
         for name, var in table.variables.items():
             texts.append((f"{table.table}.{name}", var.label))
+            texts += [(f"{table.table}.{name} {part}", labels) for part, labels in (
+                ("description", var.description), ("universe", var.universe)) if labels]
             texts += [(f"{table.table}.{name}={c.value}", c.label) for c in var.categories]
+        texts += [(f"{table.table} comparability note {i}", n.note)
+                  for i, n in enumerate(table.comparability, start=1)]
+        texts += [(f"{table.table} summary {i}", s.title)
+                  for i, s in enumerate(table.summaries, start=1)]
         for where, labels in texts:
             for lang in labels.missing_languages():
                 problems.append(problem("missing-translation", column=where, detail=lang))
