@@ -86,35 +86,71 @@ def main(click_ctx: click.Context, root: Path | None, debug: bool) -> None:
 
 @main.command()
 @click.argument("sources", nargs=-1)
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="How to print the report.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text",
+              show_default=True, help="How to print the report: a table, JSON, or GitHub "
+                                      "workflow annotations with a Markdown job summary.")
+@click.option("--failing-rows", type=click.Path(file_okay=False, path_type=Path),
+              help="Write each source's failing rows, with their problems, as CSV here.")
 @click.pass_obj
-def validate(ctx: Context, sources: tuple[str, ...], fmt: str) -> None:
+def validate(ctx: Context, sources: tuple[str, ...], fmt: str, failing_rows: Path | None) -> None:
     """Validate raw extracts against their codebooks.
 
     Checks every source (or the SOURCES named, e.g. dk-institutions-2018) and writes
     build/reports/validation.json. Exits 1 when any data is invalid.
 
+    With --format github, each problem is an annotation on its line of the raw file, and a
+    Markdown summary goes to $GITHUB_STEP_SUMMARY (or, outside GitHub, after the annotations).
+
     \b
     Examples:
       coprod validate
       coprod validate no-institutions-2018 --format json
+      coprod validate --format github --failing-rows build/failing-rows
     """
     from . import pipeline
 
-    def action() -> Report:
+    def action() -> tuple[Report, list[str], list[Path]]:
         project = ctx.project()
-        validated = pipeline.validate(project, pipeline.load(project), sources)
+        codebooks = pipeline.load(project)
+        validated = pipeline.validate(project, codebooks, sources,
+                                      keep_raw=failing_rows is not None)
         pipeline.write_report(project, validated.report)
-        return validated.report
+        written: list[Path] = []
+        if failing_rows is not None:
+            from .annotate import failing_rows as write_failing_rows
 
-    report = run(ctx, action)
+            written = write_failing_rows(validated.report, validated.raw, codebooks,
+                                         failing_rows)
+        annotations: list[str] = []
+        if fmt == "github":
+            from .annotate import github_annotations
+
+            annotations = github_annotations(validated.report, project, codebooks)
+        return validated.report, annotations, written
+
+    report, annotations, written = run(ctx, action)
     if fmt == "json":
         click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+    elif fmt == "github":
+        import os
+
+        from .annotate import markdown_summary
+
+        for line in annotations:
+            click.echo(line)
+        summary = markdown_summary(report)
+        target = os.environ.get("GITHUB_STEP_SUMMARY")
+        if target:
+            with open(target, "a", encoding="utf-8") as handle:
+                handle.write(summary)
+        else:
+            click.echo(summary)
     else:
         from .report import print_report
 
         print_report(report)
+    for path in written:
+        click.echo(f"Failing rows written to {path}", err=True)
     sys.exit(0 if report.valid else EXIT_INVALID)
 
 
@@ -152,6 +188,50 @@ def codebook(ctx: Context, variable: str) -> None:
     document, found = run(ctx, action)
     for table, var in found:
         print_variable(document, table, var)
+
+
+@main.command()
+@click.argument("old")
+@click.argument("new", required=False)
+@click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown",
+              show_default=True)
+@click.option("--threshold", type=float, default=5.0, show_default=True,
+              help="Report a variable whose distribution in a source moved by more than this "
+                   "many percentage points.")
+@click.option("--changelog", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also put the drafted entry at the top of this changelog file.")
+@click.pass_obj
+def diff(ctx: Context, old: str, new: str | None, fmt: str, threshold: float,
+         changelog: Path | None) -> None:
+    """Compare two builds and say which version bump the change needs.
+
+    OLD and NEW are package folders or git refs (NEW defaults to this package as it is).
+    Reports sources and rows added or removed, columns and categories added, removed or
+    changed, and distribution shifts, then drafts the changelog entry.
+
+    \b
+    Examples:
+      coprod diff origin/main
+      coprod diff v0.1.0 HEAD --format json
+      coprod diff main --changelog CHANGELOG.md
+    """
+    from . import diff as package_diff
+
+    def action() -> package_diff.PackageDiff:
+        project = ctx.project()
+        newer = str(project.root) if new is None else new
+        result = package_diff.compare(package_diff.load_build(old, project.root),
+                                      package_diff.load_build(newer, project.root),
+                                      threshold=threshold)
+        if changelog is not None and result.changes:
+            package_diff.prepend_changelog(changelog, result.changelog_entry())
+        return result
+
+    result = run(ctx, action)
+    if fmt == "json":
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(result.markdown())
 
 
 @main.command()
@@ -202,8 +282,11 @@ def site(ctx: Context) -> None:
 
 @main.command()
 @click.option("--force", is_flag=True, help="Rerun every stage even if its inputs are unchanged.")
+@click.option("--check", is_flag=True,
+              help="Write nothing; exit 1 if the committed processed/ and datapackage.json "
+                   "differ from what a fresh build produces.")
 @click.pass_obj
-def build(ctx: Context, force: bool) -> None:
+def build(ctx: Context, force: bool, check: bool) -> None:
     """Validate, harmonize, package and render the site.
 
     Skips stages whose inputs did not change; the previous outputs survive any failure.
@@ -212,8 +295,19 @@ def build(ctx: Context, force: bool) -> None:
     Examples:
       coprod build
       coprod build --force
+      coprod build --check
     """
     from . import pipeline
+
+    if check:
+        differing = run(ctx, lambda: pipeline.reproducibility(ctx.project(), progress=_log))
+        if differing:
+            click.echo("Not reproducible: these committed outputs differ from a fresh build:\n  "
+                       + "\n  ".join(differing)
+                       + "\n  → run `coprod build` and commit the result", err=True)
+            sys.exit(EXIT_INVALID)
+        click.echo("Reproducible: processed/ and datapackage.json equal a fresh build.")
+        return
 
     result = run(ctx, lambda: pipeline.build(ctx.project(), force=force, progress=_log))
     for warning in result.warnings:

@@ -160,6 +160,9 @@ def codebook_document(codebooks: Codebooks, tables: MappingType[str, pl.DataFram
                                                            key=lambda s: s.id)},
         "tables": {},
     }
+    for frame in tables.values():
+        for source_id, rows in frame.group_by("source").len().iter_rows():
+            document["sources"][source_id]["rows"] = rows
     for name, frame in tables.items():
         spec = codebooks.tables[name]
         lineages = lineage(codebooks, name)

@@ -50,6 +50,7 @@ class Validated:
     frames: dict[str, pl.DataFrame]
     report: Report
     municipalities: dict[str, Municipalities]
+    raw: dict[str, pl.DataFrame] = field(default_factory=dict)  # as read, when asked to keep it
 
 
 def load(project: Project) -> Codebooks:
@@ -57,7 +58,7 @@ def load(project: Project) -> Codebooks:
 
 
 def validate(project: Project, codebooks: Codebooks, ids: Iterable[str] = (),
-             progress: Progress = _quiet) -> Validated:
+             progress: Progress = _quiet, *, keep_raw: bool = False) -> Validated:
     """Read and validate the named sources (all when none are named)."""
     from .read import read_source
     from .reference import municipalities as load_municipalities
@@ -69,6 +70,7 @@ def validate(project: Project, codebooks: Codebooks, ids: Iterable[str] = (),
         raise UsageError(f"unknown source {', '.join(unknown)}",
                          hint=f"sources are: {', '.join(sorted(codebooks.sources))}")
     frames: dict[str, pl.DataFrame] = {}
+    raw_frames: dict[str, pl.DataFrame] = {}
     reports: list[SourceReport] = []
     municipalities: dict[str, Municipalities] = {}
     for source_id in wanted:
@@ -84,10 +86,12 @@ def validate(project: Project, codebooks: Codebooks, ids: Iterable[str] = (),
             continue
         frame, report = validate_source(raw, source, codebooks, municipalities[source_id].names)
         reports.append(report)
+        if keep_raw:
+            raw_frames[source_id] = raw.frame
         if frame is not None:
             frames[source_id] = frame
     report = Report(tuple(reports), tuple(translation_problems(codebooks)))
-    return Validated(codebooks, frames, report, municipalities)
+    return Validated(codebooks, frames, report, municipalities, raw_frames)
 
 
 def write_report(project: Project, report: Report) -> Path:
@@ -141,6 +145,26 @@ def write_site(project: Project, codebooks: Codebooks) -> Path:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return project.site
+
+
+def reproducibility(project: Project, progress: Progress = _quiet) -> list[str]:
+    """The committed outputs that differ from what a fresh build produces (nothing is written).
+    The reproducibility gate for CI: an empty list means processed/ and datapackage.json are
+    exactly what the raw files and codebooks give."""
+    from .privacy import check
+    from .write import package_files
+
+    codebooks = load(project)
+    validated = validate(project, codebooks, progress=progress)
+    harmonized = harmonize_validated(validated)
+    files = package_files(codebooks, harmonized.tables, project.root)
+    check({project.relative(path): data for path, data in files.items()})
+    differing = [project.relative(path) for path, data in files.items()
+                 if not path.is_file() or path.read_bytes() != data]
+    expected = set(files)
+    extra = [p for p in project.processed.glob("*") if p.is_file() and p not in expected]
+    return sorted(differing + [f"{project.relative(p)} (not produced by the build)"
+                               for p in extra])
 
 
 # --- incremental builds ---------------------------------------------------------------------------

@@ -1,0 +1,173 @@
+"""What a change does to the published package: compare two builds (folders or git refs) by
+their ``datapackage.json`` and ``processed/codebook.json``, and say which version bump the
+change needs under the Data Package versioning rules:
+
+- major: a consumer's code may break or read wrongly: a column or category removed, a type or a
+  category's meaning changed;
+- minor: data or metadata added in a compatible way: new sources (waves), rows, columns or
+  categories;
+- patch: compatible corrections: revised values or distributions, documentation.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .errors import CoprodError
+
+BUMPS = ("none", "patch", "minor", "major")
+
+
+class DiffError(CoprodError):
+    exit_code = 2
+
+
+@dataclass
+class Change:
+    kind: str  # added-source, removed-source, rows, added-field, removed-field, type, ...
+    bump: str
+    text: str
+
+
+@dataclass
+class PackageDiff:
+    old_version: str
+    new_version: str
+    changes: list[Change] = field(default_factory=list)
+
+    @property
+    def bump(self) -> str:
+        return max((c.bump for c in self.changes), key=BUMPS.index, default="none")
+
+    @property
+    def proposed_version(self) -> str:
+        major, minor, patch = (int(x) for x in self.old_version.split("."))
+        return {"major": f"{major + 1}.0.0", "minor": f"{major}.{minor + 1}.0",
+                "patch": f"{major}.{minor}.{patch + 1}", "none": self.old_version}[self.bump]
+
+    def to_json(self) -> dict:
+        return {"old_version": self.old_version, "new_version": self.new_version,
+                "bump": self.bump, "proposed_version": self.proposed_version,
+                "changes": [asdict(c) for c in self.changes],
+                "changelog": self.changelog_entry()}
+
+    def changelog_entry(self) -> str:
+        if not self.changes:
+            return ""
+        sections = {"Added": ("added-source", "added-field", "added-category", "rows"),
+                    "Changed": ("type", "category-label", "distribution", "label"),
+                    "Removed": ("removed-source", "removed-field", "removed-category")}
+        lines = [f"## {self.proposed_version} (unreleased): {self.bump} release", ""]
+        for title, kinds in sections.items():
+            items = [c.text for c in self.changes if c.kind in kinds]
+            if items:
+                lines += [f"### {title}", "", *(f"- {item}" for item in items), ""]
+        return "\n".join(lines)
+
+    def markdown(self) -> str:
+        head = [f"# Package diff: {self.old_version} → working version", "",
+                f"**Version bump needed: {self.bump}** "
+                f"(proposed version {self.proposed_version}).", ""]
+        if not self.changes:
+            return "\n".join([*head, "No change to the published package.", ""])
+        rows = ["| change | bump | what |", "|---|---|---|"]
+        rows += [f"| {c.kind} | {c.bump} | {c.text} |" for c in self.changes]
+        return "\n".join([*head, *rows, "", "## Changelog entry (draft)", "",
+                          self.changelog_entry()])
+
+
+def _read(where: str, root: Path, relative: str) -> dict:
+    folder = Path(where)
+    if folder.is_dir():
+        path = folder / relative
+        if not path.is_file():
+            raise DiffError(f"{path}: not found", hint="build that package first")
+        return json.loads(path.read_text(encoding="utf-8"))
+    result = subprocess.run(["git", "show", f"{where}:./{relative}"], cwd=root,
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        raise DiffError(f"{where!r} is neither a package folder nor a git ref holding "
+                        f"{relative}: {result.stderr.strip().splitlines()[-1:]}",
+                        hint="name a folder or a commit, branch or tag")
+    return json.loads(result.stdout)
+
+
+def load_build(where: str, root: Path) -> tuple[dict, dict]:
+    return (_read(where, root, "datapackage.json"),
+            _read(where, root, "processed/codebook.json"))
+
+
+def _fields(descriptor: dict) -> dict[tuple[str, str], dict]:
+    return {(r["name"], f["name"]): f for r in descriptor["resources"]
+            for f in r["schema"]["fields"]}
+
+
+def _shares(counts: dict[str, int]) -> dict[str, float]:
+    total = sum(counts.values())
+    return {k: 100 * v / total for k, v in counts.items()} if total else {}
+
+
+def compare(old: tuple[dict, dict], new: tuple[dict, dict], *,
+            threshold: float = 5.0) -> PackageDiff:
+    (old_dp, old_cb), (new_dp, new_cb) = old, new
+    diff = PackageDiff(old_dp["version"], new_dp["version"])
+    add = diff.changes.append
+    old_sources, new_sources = old_cb["sources"], new_cb["sources"]
+    for sid in sorted(new_sources.keys() - old_sources.keys()):
+        add(Change("added-source", "minor",
+                   f"source `{sid}` ({new_sources[sid].get('rows', '?')} rows)"))
+    for sid in sorted(old_sources.keys() - new_sources.keys()):
+        add(Change("removed-source", "major", f"source `{sid}`"))
+    for sid in sorted(old_sources.keys() & new_sources.keys()):
+        before, after = old_sources[sid].get("rows"), new_sources[sid].get("rows")
+        if before is not None and before != after:
+            add(Change("rows", "minor", f"`{sid}`: {before} → {after} rows"))
+
+    old_fields, new_fields = _fields(old_dp), _fields(new_dp)
+    for key in sorted(new_fields.keys() - old_fields.keys()):
+        add(Change("added-field", "minor", f"column `{key[0]}.{key[1]}`"))
+    for key in sorted(old_fields.keys() - new_fields.keys()):
+        add(Change("removed-field", "major", f"column `{key[0]}.{key[1]}`"))
+    for key in sorted(old_fields.keys() & new_fields.keys()):
+        before, after = old_fields[key], new_fields[key]
+        name = f"`{key[0]}.{key[1]}`"
+        if before["type"] != after["type"]:
+            add(Change("type", "major", f"{name}: type {before['type']} → {after['type']}"))
+        old_cats = {c["value"]: c.get("label") for c in before.get("categories", [])}
+        new_cats = {c["value"]: c.get("label") for c in after.get("categories", [])}
+        for value in sorted(new_cats.keys() - old_cats.keys()):
+            add(Change("added-category", "minor", f"{name}: category `{value}`"))
+        for value in sorted(old_cats.keys() - new_cats.keys()):
+            add(Change("removed-category", "major", f"{name}: category `{value}`"))
+        for value in sorted(old_cats.keys() & new_cats.keys()):
+            if old_cats[value] != new_cats[value]:
+                add(Change("category-label", "major",
+                           f"{name}: category `{value}` now means {new_cats[value]!r} "
+                           f"(was {old_cats[value]!r})"))
+        if before.get("title") != after.get("title"):
+            add(Change("label", "patch", f"{name}: label {after.get('title')!r}"))
+
+    for table, spec in new_cb["tables"].items():
+        old_vars = old_cb["tables"].get(table, {}).get("variables", {})
+        for var, entry in spec["variables"].items():
+            before = old_vars.get(var, {}).get("frequencies", {})
+            for sid, counts in entry.get("frequencies", {}).items():
+                if sid not in before:
+                    continue
+                a, b = _shares(before[sid]), _shares(counts)
+                shift = sum(abs(a.get(k, 0) - b.get(k, 0)) for k in a.keys() | b.keys()) / 2
+                if shift > threshold:
+                    add(Change("distribution", "patch",
+                               f"`{table}.{var}` in `{sid}` shifted by {shift:.1f} points"))
+    return diff
+
+
+def prepend_changelog(path: Path, entry: str) -> None:
+    """Put the entry at the top of CHANGELOG.md, under its title."""
+    title = "# Changelog\n"
+    text = path.read_text(encoding="utf-8") if path.is_file() else title
+    body = text[len(title):].lstrip("\n") if text.startswith(title) else text
+    path.write_text(f"{title}\n{entry.rstrip()}\n\n{body}".rstrip() + "\n", encoding="utf-8")
