@@ -253,3 +253,15 @@ def test_a_mapping_entry_matching_nothing_is_reported(demo: Path) -> None:
     assert result.exit_code == 0, result.output
     assert ("warning: no-institutions-2022: mapping samarbeid_lag_foreninger code 2 → "
             "collab_associations=yes matches no row") in result.output
+
+
+def test_build_check_is_the_reproducibility_gate(demo: Path) -> None:
+    clean = _run(demo, "build", "--check")
+    assert clean.exit_code == 0, clean.output
+    assert "Reproducible" in clean.output
+    parquet = demo / "processed" / "associations.parquet"
+    parquet.write_bytes(parquet.read_bytes() + b"\0")
+    altered = _run(demo, "build", "--check")
+    assert altered.exit_code == 1
+    assert "differ from a fresh build:\n  processed/associations.parquet" in altered.output
+    assert parquet.read_bytes().endswith(b"\0")  # --check writes nothing

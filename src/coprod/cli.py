@@ -234,6 +234,36 @@ def diff(ctx: Context, old: str, new: str | None, fmt: str, threshold: float,
         click.echo(result.markdown())
 
 
+@main.command("new-source")
+@click.argument("raw_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--id", "source_id", required=True,
+              help="The new source's id, <country>-<survey>-<wave>.")
+@click.option("--force", is_flag=True, help="Overwrite an existing codebook of that id.")
+@click.pass_obj
+def new_source(ctx: Context, raw_file: Path, source_id: str, force: bool) -> None:
+    """Draft a source codebook for a new raw file.
+
+    Reads the file's own metadata and the previous wave's codebook, writes
+    schemas/sources/ID.yaml, and lists what a person must review. The build refuses the
+    codebook until its review list is empty.
+
+    \b
+    Example:
+      coprod new-source raw/no/no_virksomheter_2024.csv --id no-institutions-2024
+    """
+    from . import pipeline
+    from .scaffold import draft_source
+
+    def action():  # noqa: ANN202 - a Draft
+        project = ctx.project()
+        return draft_source(project, pipeline.load(project), raw_file, source_id, force=force)
+
+    draft = run(ctx, action)
+    click.echo(f"Drafted {draft.path}; {len(draft.review)} item(s) to review:")
+    for item in draft.review:
+        click.echo(f"  - {item}")
+
+
 @main.command()
 @click.pass_obj
 def harmonize(ctx: Context) -> None:

@@ -300,6 +300,7 @@ class SourceCodebook(Model):
     municipality: MunicipalityField
     variables: dict[str, SourceVariable]
     mappings: dict[str, Mapping | Literal["not_asked"]]
+    review: list[str] = []  # drafted items a person must check; build refuses until empty
 
     @property
     def country(self) -> str:

@@ -104,6 +104,14 @@ def write_report(project: Project, report: Report) -> Path:
 def harmonize_validated(validated: Validated) -> Harmonized:
     from .harmonize import harmonize
 
+    drafts = [s for s in validated.codebooks.sources.values() if s.review]
+    if drafts:
+        lines = [f"{validated.codebooks.files[s.id].name}: {item}"
+                 for s in drafts for item in s.review]
+        raise GateError("drafted codebook items await review:\n  " + "\n  ".join(lines[:30])
+                        + (f"\n  … and {len(lines) - 30} more" if len(lines) > 30 else ""),
+                        hint="check each item, fix the codebook where needed, and delete the "
+                             "item from `review:`")
     if not validated.report.valid:
         failing = [s.id for s in validated.report.sources if not s.valid]
         raise GateError(f"validation failed for {', '.join(failing) or 'the codebooks'}:\n  "
