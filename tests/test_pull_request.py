@@ -62,3 +62,32 @@ def test_new_wave_pull_request(demo: Path, tmp_path: Path) -> None:
     assert "source `no-institutions-2024` (1021 rows)" in result["changelog"]
     changelog = (demo / "CHANGELOG.md").read_text(encoding="utf-8")
     assert changelog.startswith("# Changelog\n\n## 0.3.0 (unreleased): minor release")
+
+
+def test_diff_against_a_git_ref_finds_a_breaking_change(demo: Path) -> None:
+    import subprocess
+
+    assert _run(demo, "build").exit_code == 0
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"]
+    subprocess.run(["git", "init", "-q"], cwd=demo, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=demo, check=True)
+    subprocess.run([*git, "commit", "-qm", "release"], cwd=demo, check=True)
+
+    path = demo / "schemas" / "harmonized" / "associations.yaml"
+    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    del spec["variables"]["public_funding"]
+    for note in spec["comparability"]:
+        note["variables"] = [v for v in note["variables"] if v != "public_funding"]
+    spec["comparability"] = [n for n in spec["comparability"] if n["variables"]]
+    write_yaml(path, spec)
+    for source in (demo / "schemas" / "sources").glob("*associations*.yaml"):
+        codebook = yaml.safe_load(source.read_text(encoding="utf-8"))
+        codebook["mappings"].pop("public_funding")
+        write_yaml(source, codebook)
+    rebuilt = _run(demo, "build")
+    assert rebuilt.exit_code == 0, rebuilt.output
+
+    result = _run(demo, "diff", "HEAD")
+    assert result.exit_code == 0, result.output
+    assert "**Version bump needed: major** (proposed version 1.0.0)." in result.output
+    assert "| removed-field | major | column `associations.public_funding` |" in result.output
