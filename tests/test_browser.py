@@ -13,6 +13,7 @@ import functools
 import os
 import shutil
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -88,7 +89,7 @@ class Visit:
 class Crawl:
     base: str  # http://127.0.0.1:PORT/<PREFIX>/
     site_dir: Path  # the served copy of build/site
-    visits: dict[str, Visit]
+    visits: dict[str, Visit] = field(repr=False)
 
     @property
     def origin(self) -> str:
@@ -145,85 +146,122 @@ def _is_page(url: str) -> bool:
     return path.endswith((".html", ".htm", "/"))
 
 
-def _visit(browser: Browser, base: str, url: str) -> Visit:
-    visit = Visit(url)
-    origin = "{0.scheme}://{0.netloc}".format(urlsplit(base))
-    # With no <link rel="icon">, Chromium probes /favicon.ico at the server's root by itself:
-    # that is the browser's request, outside any site, not one the site makes.
-    favicon = f"{origin}/favicon.ico"
+class _Visitor:
+    """One browser tab that loads pages one after the other and records what each one does."""
 
-    def on_console(message) -> None:
-        if message.type == "error" and message.location.get("url") != favicon:
-            visit.errors.append(f"console error: {message.text} ({message.location.get('url')})")
+    def __init__(self, browser: Browser, base: str) -> None:
+        self.base = base
+        # With no <link rel="icon">, Chromium probes /favicon.ico at the server's root by itself:
+        # that is the browser's own request, outside any site, not one the site makes.
+        self.favicon = "{0.scheme}://{0.netloc}/favicon.ico".format(urlsplit(base))
+        self.visit = Visit("")
+        self.in_flight: set = set()
+        self.page = browser.new_page()
+        self.page.on("console", self._on_console)
+        self.page.on("pageerror",
+                     lambda error: self.visit.errors.append(f"uncaught exception: {error}"))
+        self.page.on("request", self._on_request)
+        self.page.on("response", self._on_response)
+        self.page.on("requestfinished", self._on_finished)
+        self.page.on("requestfailed", self._on_failed)
 
-    def on_response(response) -> None:
-        if response.status >= 400 and response.url != favicon:
-            visit.bad_responses.append(f"{response.status} {response.url}")
+    def _on_console(self, message) -> None:
+        where = message.location.get("url")
+        if message.type == "error" and where != self.favicon:
+            source = f" ({where})" if where and where != self.visit.url else ""
+            self.visit.errors.append(f"console error: {message.text}{source}")
 
-    def on_request(request) -> None:
-        if not request.url.startswith((base, *NOT_FETCHED)):
-            visit.outside.append(request.url)
+    def _on_request(self, request) -> None:
+        self.in_flight.add(request)
+        if not request.url.startswith((self.base, *NOT_FETCHED)):
+            self.visit.outside.append(request.url)
 
-    page = browser.new_page()
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: visit.errors.append(f"uncaught exception: {error}"))
-    page.on("response", on_response)
-    page.on("requestfailed",
-            lambda request: visit.bad_responses.append(f"failed {request.url}: {request.failure}"))
-    page.on("request", on_request)
-    try:
-        response = page.goto(url, wait_until="networkidle")
+    def _on_response(self, response) -> None:
+        if response.status >= 400 and response.url != self.favicon:
+            self.visit.bad_responses.append(f"{response.status} {response.url}")
+
+    def _on_finished(self, request) -> None:
+        self.in_flight.discard(request)
+
+    def _on_failed(self, request) -> None:
+        self.in_flight.discard(request)
+        self.visit.bad_responses.append(f"failed {request.url}: {request.failure}")
+
+    def load(self, url: str) -> Visit:
+        self.visit = visit = Visit(url)
+        response = self.page.goto(url, wait_until="load")
         visit.status = response.status if response else None
-        visit.links = page.evaluate(LINKS_JS)
-        visit.ids = set(page.evaluate(IDS_JS))
-    finally:
-        page.close()
-    return visit
+        # Let scripts run after the load event, and wait for any request they started.
+        deadline = time.monotonic() + 10
+        self.page.wait_for_timeout(50)
+        while self.in_flight and time.monotonic() < deadline:
+            self.page.wait_for_timeout(25)
+        visit.links = self.page.evaluate(LINKS_JS)
+        visit.ids = set(self.page.evaluate(IDS_JS))
+        return visit
+
+    def close(self) -> None:
+        self.page.close()
 
 
 @pytest.fixture(scope="module")
-def crawl(served_site: tuple[str, Path], browser: Browser) -> Crawl:
+def crawl(browser: Browser, served_site: tuple[str, Path]) -> Crawl:
     """Every page reachable from index.html through <a href> links that stay on the site."""
     base, site_dir = served_site
     visits: dict[str, Visit] = {}
     queue = [base + "index.html"]
-    while queue:
-        url = queue.pop(0)
-        if url in visits:
-            continue
-        visits[url] = visit = _visit(browser, base, url)
-        for link in visit.links:
-            if link["tag"] != "a" or link["attr"] != "href" or not link["url"]:
+    visitor = _Visitor(browser, base)
+    try:
+        while queue:
+            url = queue.pop(0)
+            if url in visits:
                 continue
-            target = urldefrag(link["url"]).url
-            if target.startswith(base) and _is_page(target) and target not in visits:
-                queue.append(target)
+            visits[url] = visit = visitor.load(url)
+            for link in visit.links:
+                if link["tag"] != "a" or link["attr"] != "href" or not link["url"]:
+                    continue
+                target = urldefrag(link["url"]).url
+                if target.startswith(base) and _is_page(target) and target not in visits:
+                    queue.append(target)
+    finally:
+        visitor.close()
     return Crawl(base, site_dir, visits)
 
 
-def _report(title: str, failures: list[str]) -> str:
-    return f"{title} ({len(failures)}):\n  " + "\n  ".join(failures)
+def _report(title: str, failures: list[tuple[str, str]]) -> str:
+    """All failures as (page, problem), one line per problem with the pages that have it."""
+    pages: dict[str, list[str]] = {}
+    for page, problem in failures:
+        pages.setdefault(problem, []).append(page)
+    lines = []
+    for problem, where in pages.items():
+        shown = ", ".join(where[:5]) + (f" and {len(where) - 5} more" if len(where) > 5 else "")
+        lines.append(f"{problem}\n      on {shown}")
+    return f"{title} ({len(failures)} on {len({p for p, _ in failures})} pages):\n  " + \
+        "\n  ".join(lines)
 
 
 def test_every_page_loads_without_errors(crawl: Crawl) -> None:
+    """Each page answers 200, and logs no console error, uncaught exception or failed load."""
     assert crawl.base + "index.html" in crawl.visits
     assert len(crawl.visits) > 1, "index.html links no other page"
     failures = []
     for url, visit in crawl.visits.items():
         page = crawl.rel(url)
         if visit.status != 200:
-            failures.append(f"{page}: status {visit.status}")
-        failures += [f"{page}: {error}" for error in visit.errors]
-        failures += [f"{page}: subresource {bad}" for bad in visit.bad_responses]
-    assert not failures, _report("pages that did not load cleanly", failures)
+            failures.append((page, f"status {visit.status} for {url}"))
+        failures += [(page, error) for error in visit.errors]
+        failures += [(page, f"subresource {bad}") for bad in visit.bad_responses]
+    if failures:
+        pytest.fail(_report("pages that did not load cleanly", failures), pytrace=False)
 
 
 def test_no_page_requests_anything_outside_the_site(crawl: Crawl) -> None:
-    failures = [f"{crawl.rel(url)}: requested {outside}"
+    failures = [(crawl.rel(url), f"requested {outside}")
                 for url, visit in crawl.visits.items() for outside in visit.outside]
-    assert not failures, _report(
-        f"requests outside the site {crawl.base} (the site must work offline and under any "
-        "path prefix)", failures)
+    if failures:
+        pytest.fail(_report(f"requests outside the site {crawl.base} (it must work offline "
+                            "and under any path prefix)", failures), pytrace=False)
 
 
 def _http_status(url: str, cache: dict[str, int | str]) -> int | str:
@@ -241,33 +279,34 @@ def _http_status(url: str, cache: dict[str, int | str]) -> int | str:
 
 def test_every_internal_link_resolves(crawl: Crawl) -> None:
     """Every href and src on the site's own server answers 200 (pages, styles, scripts and
-    downloads such as .parquet and .json), stays inside the site, and every #fragment of a
+    downloads such as .parquet and .json) and stays inside the site, and every #fragment of a
     link to a page names an element of that page."""
     statuses: dict[str, int | str] = {}
     failures = []
     for url, visit in crawl.visits.items():
         page = crawl.rel(url)
         for link in visit.links:
-            where = f"{page}: <{link['tag']} {link['attr']}=\"{link['raw']}\">"
+            tag = f"<{link['tag']} {link['attr']}=\"{link['raw']}\">"
             if link["raw"].strip().lower().startswith(NOT_FETCHED):
                 continue
             if not link["url"]:
-                failures.append(f"{where} is not a valid URL")
+                failures.append((page, f"{tag} is not a valid URL"))
                 continue
             target, fragment = urldefrag(link["url"])
             if not target.startswith(crawl.origin + "/"):
                 continue  # a link to another website: not fetched here (no network)
             if not target.startswith(crawl.base):
-                failures.append(f"{where} leaves the site: {link['url']}")
+                failures.append((page, f"{tag} leaves the site: {link['url']}"))
                 continue
             status = _http_status(target, statuses)
             if status != 200:
-                failures.append(f"{where} -> {target}: {status}")
+                failures.append((page, f"{tag} -> {target}: {status}"))
             elif fragment and target in crawl.visits and \
                     unquote(fragment) not in crawl.visits[target].ids:
-                failures.append(f"{where}: no element with id {unquote(fragment)!r} "
-                                f"on {crawl.rel(target)}")
-    assert not failures, _report("broken internal links", failures)
+                failures.append((page, f"{tag}: {crawl.rel(target)} has no element with id "
+                                       f"{unquote(fragment)!r}"))
+    if failures:
+        pytest.fail(_report("broken internal links", failures), pytrace=False)
 
 
 def test_every_page_of_the_site_is_linked(crawl: Crawl) -> None:
@@ -275,7 +314,9 @@ def test_every_page_of_the_site_is_linked(crawl: Crawl) -> None:
     built = {crawl.base + path.relative_to(crawl.site_dir).as_posix()
              for path in crawl.site_dir.rglob("*.html")}
     orphans = sorted(crawl.rel(url) for url in built - set(crawl.visits))
-    assert not orphans, _report("pages that no link leads to from index.html", orphans)
+    if orphans:
+        pytest.fail("pages that no link leads to from index.html:\n  " + "\n  ".join(orphans),
+                    pytrace=False)
 
 
 # Pages checked with axe-core: the home page, the summary page and one codebook page must be
@@ -312,10 +353,11 @@ def test_no_serious_accessibility_violation(path: str, crawl: Crawl, browser: Br
         page.close()
     blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
     others = [v for v in violations if v["impact"] not in BLOCKING_IMPACTS]
-    for violation in others:  # shown with the output of a failing test
+    message = f"serious or critical axe-core violations on {path} ({len(blocking)}):\n  "
+    message += "\n  ".join(_describe(v) for v in blocking)
+    if others:
+        message += "\n  less severe, not failing:\n  " + "\n  ".join(map(_describe, others))
+    if blocking:
+        pytest.fail(message, pytrace=False)
+    for violation in others:  # not failing; shown with pytest -rP
         print(f"{path}: {_describe(violation)}")
-    assert not blocking, _report(
-        f"serious or critical axe-core violations on {path}",
-        [_describe(v) for v in blocking]) + (
-        "\n  also, less severe:\n  " + "\n  ".join(_describe(v) for v in others)
-        if others else "")

@@ -37,3 +37,17 @@ def test_workflows_are_valid_and_run_only_readme_commands() -> None:
                 command = re.sub(r"\s*>>\s*\"\$GITHUB_STEP_SUMMARY\"", "", step["run"].strip())
                 command = command.replace(".venv/bin/", "")
                 assert command in README.replace(".venv/bin/", ""), (path.name, command)
+
+
+def test_citation_and_licences_agree_with_the_package() -> None:
+    from coprod.codebook import load_codebooks
+
+    package = load_codebooks(REPO / "schemas").package
+    citation = yaml.safe_load((REPO / "CITATION.cff").read_text(encoding="utf-8"))
+    assert citation["version"] == package.version
+    data = next(lic for lic in package.licenses if lic.scope == "data")
+    code = next(lic for lic in package.licenses if lic.scope == "code")
+    assert citation["license"] == data.name
+    assert "MIT License" in (REPO / "LICENSE").read_text(encoding="utf-8")
+    assert code.name == "MIT"
+    assert data.name in (REPO / "LICENSE-DATA.md").read_text(encoding="utf-8")

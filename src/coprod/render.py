@@ -22,8 +22,10 @@ from jinja2 import (
 )
 
 from .codebook import Codebooks
+from .ddi import ddi_bytes
 from .describe import availability
 from .errors import ConfigError
+from .export import table_exports
 from .pages import (
     COUNTRY_NAMES,
     search_index,
@@ -32,6 +34,13 @@ from .pages import (
     with_categories,
 )
 from .project import Project
+
+EXPORT_KINDS = {  # file name after the table name -> (what it is, media type)
+    ".csv": ("CSV, UTF-8, numeric codes", "text/csv"),
+    "-labelled.csv": ("CSV, UTF-8, category labels", "text/csv"),
+    ".sav": ("SPSS, with labels and missing values", "application/x-spss-sav"),
+    ".dta": ("Stata, with labels and missing values", "application/x-stata-dta"),
+}
 
 
 @dataclass(frozen=True)
@@ -115,11 +124,22 @@ def render_site(project: Project, codebooks: Codebooks) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
 
     downloads = []
-    for name in codebooks.tables:
+    for name, frame in tables.items():
+        title = codebooks.tables[name].title.get()
         data = (project.processed / f"{name}.parquet").read_bytes()
         files[f"downloads/{name}.parquet"] = data
-        downloads.append(_download(f"downloads/{name}.parquet", codebooks.tables[name].title.get(),
+        downloads.append(_download(f"downloads/{name}.parquet", f"{title} (Parquet)",
                                    "application/vnd.apache.parquet", data))
+        exports = table_exports(name, frame, codebooks.tables[name], codebooks.package)
+        for filename, data in exports.items():
+            kind, mediatype = EXPORT_KINDS[filename.removeprefix(name)]
+            files[f"downloads/{filename}"] = data
+            downloads.append(_download(f"downloads/{filename}", f"{title} ({kind})", mediatype,
+                                       data))
+    data = ddi_bytes(codebooks, tables)
+    files["downloads/codebook-ddi.xml"] = data
+    downloads.append(_download("downloads/codebook-ddi.xml", "DDI-Codebook 2.5 XML of the "
+                               "harmonized codebooks", "application/xml", data))
     for path, title in ((project.processed / "codebook.json",
                          "Machine-readable codebook: labels, categories, lineage, availability"),
                         (project.datapackage, "Frictionless Data Package descriptor")):

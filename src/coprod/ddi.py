@@ -1,0 +1,102 @@
+"""DDI-Codebook 2.5 XML of the harmonized tables, for archives (Sikt, the Danish National
+Archives, CESSDA): the study description, one ``fileDscr`` per table and one ``var`` per
+harmonized variable, with labels in every language (``xml:lang``), the question text of every
+source in its own language, and categories with their frequencies, missing ones flagged."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import polars as pl
+
+from .codebook import Codebooks, Labels
+from .describe import lineage
+
+NAMESPACE = "ddi:codebook:2_5"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+COUNTRIES = {"dk": ("DK", "Denmark"), "no": ("NO", "Norway")}
+
+
+def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrib: str) -> ET.Element:
+    element = ET.SubElement(parent, tag, {k.replace("_", "-") if k != "lang" else XML_LANG: v
+                                          for k, v in attrib.items()})
+    if text is not None:
+        element.text = text
+    return element
+
+
+def _labels(parent: ET.Element, tag: str, labels: Labels) -> None:
+    for lang in ("en", "da", "nb"):
+        if text := getattr(labels, lang):
+            _sub(parent, tag, text, lang=lang)
+
+
+def ddi_bytes(codebooks: Codebooks, tables: dict[str, pl.DataFrame]) -> bytes:
+    package = codebooks.package
+    root = ET.Element("codeBook", {"version": "2.5", "ID": package.name, XML_LANG: "en",
+                                   "xmlns": NAMESPACE})
+    doc = _sub(_sub(_sub(root, "docDscr"), "citation"), "titlStmt")
+    _sub(doc, "titl", f"Codebook of {package.title}")
+
+    study = _sub(root, "stdyDscr")
+    citation = _sub(study, "citation")
+    titles = _sub(citation, "titlStmt")
+    _sub(titles, "titl", package.title)
+    _sub(titles, "IDNo", package.name)
+    responsible = _sub(citation, "rspStmt")
+    for contributor in package.contributors:
+        _sub(responsible, "AuthEnty", contributor.title)
+    _sub(_sub(citation, "prodStmt"), "producer", package.contributors[0].title)
+    _sub(_sub(citation, "verStmt"), "version", package.version)
+    _sub(citation, "biblCit", package.citation)
+    info = _sub(study, "stdyInfo")
+    _sub(info, "abstract", f"{package.description}\n\n{package.synthetic_notice}")
+    summary = _sub(info, "sumDscr")
+    for wave in sorted({s.wave for s in codebooks.sources.values()}):
+        _sub(summary, "timePrd", str(wave), event="single")
+    for country in sorted({s.country for s in codebooks.sources.values()}):
+        abbr, name = COUNTRIES.get(country, (country.upper(), country))
+        _sub(summary, "nation", name, abbr=abbr)
+    _sub(summary, "dataKind", "synthetic demo data" if package.synthetic else "survey data")
+    access = _sub(_sub(study, "dataAccs"), "useStmt")
+    for lic in package.licenses:
+        _sub(access, "conditions", f"{lic.scope}: {lic.title} ({lic.name})")
+
+    for index, (name, frame) in enumerate(tables.items(), start=1):
+        spec = codebooks.tables[name]
+        text = _sub(_sub(root, "fileDscr", ID=f"F{index}"), "fileTxt")
+        _sub(text, "fileName", f"{name}.parquet")
+        dimensions = _sub(text, "dimensns")
+        _sub(dimensions, "caseQnty", str(frame.height))
+        _sub(dimensions, "varQnty", str(len(frame.columns)))
+        _labels(text, "fileCont", spec.description)
+
+    data = _sub(root, "dataDscr")
+    missing = package.missing
+    for index, (name, frame) in enumerate(tables.items(), start=1):
+        spec = codebooks.tables[name]
+        rules = lineage(codebooks, name)
+        for var_name, var in spec.variables.items():
+            element = _sub(data, "var", ID=f"V_{name}_{var_name}", name=var_name,
+                           files=f"F{index}")
+            _labels(element, "labl", var.label)
+            for source_id, rule in sorted(rules[var_name].items()):
+                if rule["question"]:
+                    question = _sub(element, "qstn", ID=f"Q_{name}_{var_name}_{source_id}")
+                    _sub(question, "qstnLit", rule["question"],
+                         lang=codebooks.sources[source_id].language)
+            if var.universe:
+                for lang in ("en", "da", "nb"):
+                    if getattr(var.universe, lang):
+                        _sub(element, "universe", getattr(var.universe, lang), lang=lang)
+            if var.type == "categorical":
+                counts = dict(frame[var_name].cast(pl.String).value_counts().iter_rows())
+                for category, is_missing in [(c, False) for c in var.categories] + [
+                        (m, True) for m in missing]:
+                    catgry = _sub(element, "catgry", **({"missing": "Y"} if is_missing else {}))
+                    _sub(catgry, "catValu", str(category.code))
+                    _labels(catgry, "labl", category.label)
+                    _sub(catgry, "catStat", str(counts.get(category.value, 0)), type="freq")
+            _sub(element, "varFormat", type="numeric" if var.type != "string" else "character")
+    ET.indent(root)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
