@@ -1,11 +1,16 @@
 """Staged, all-or-nothing writing of output files.
 
-Every output is written to a temporary file next to its target first, and only when all of them
-are complete are they moved into place, so a failure never leaves a mix of old and new outputs.
+Every output is written to a temporary file next to its target first. Only when all of them are
+complete is a journal written (itself atomically), listing each move and a hard-linked backup of
+the file it replaces; then the files are moved into place and the journal is deleted. A process
+killed in between (even by SIGKILL) leaves the journal behind, and the next coprod run rolls the
+moves back before it does anything else, so the previous outputs survive any interruption: a
+reader sees old files or new files, each complete, never a half-written one.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -21,9 +26,10 @@ def _file_mode() -> int:
 
 _FILE_MODE = _file_mode()
 
-def publish(files: Mapping[Path, bytes]) -> list[Path]:
+def publish(files: Mapping[Path, bytes], journal: Path | None = None) -> list[Path]:
     """Write every file to a temporary sibling, then move them all into place. Returns the files
-    whose content changed; a file whose bytes are already there is left untouched."""
+    whose content changed; a file whose bytes are already there is left untouched. With a
+    journal, an interrupted publication is rolled back by :func:`recover`."""
     staged: list[tuple[str, Path]] = []
     try:
         for target, data in files.items():
@@ -41,9 +47,55 @@ def publish(files: Mapping[Path, bytes]) -> list[Path]:
         for tmp, _ in staged:
             Path(tmp).unlink(missing_ok=True)
         raise
+    if journal is not None and staged:
+        moves = []
+        for tmp, target in staged:
+            backup = None
+            if target.exists():
+                backup = target.with_name(f".{target.name}.previous")
+                backup.unlink(missing_ok=True)
+                os.link(target, backup)
+            moves.append({"tmp": tmp, "target": str(target),
+                          "backup": None if backup is None else str(backup)})
+        _write_atomically(journal, json.dumps({"moves": moves}).encode())
     for tmp, target in staged:
         os.replace(tmp, target)
+    if journal is not None and staged:
+        journal.unlink()
+        for move in moves:
+            if move["backup"]:
+                Path(move["backup"]).unlink(missing_ok=True)
     return [target for _, target in staged]
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def recover(journal: Path) -> bool:
+    """Roll back a publication that was interrupted: put every backed-up file back, remove the
+    files that did not exist before, drop the staged copies. Returns whether there was one."""
+    if not journal.is_file():
+        return False
+    try:
+        moves = json.loads(journal.read_text(encoding="utf-8"))["moves"]
+    except (OSError, ValueError, KeyError):
+        moves = []  # the journal itself was being written: nothing was moved yet
+    for move in moves:
+        target = Path(move["target"])
+        if move["backup"] and Path(move["backup"]).exists():
+            os.replace(move["backup"], target)
+        elif not move["backup"]:
+            target.unlink(missing_ok=True)
+        Path(move["tmp"]).unlink(missing_ok=True)
+    journal.unlink(missing_ok=True)
+    return True
 
 
 class Busy(Exception):

@@ -82,6 +82,12 @@ def main(click_ctx: click.Context, root: Path | None, debug: bool) -> None:
       coprod build
     """
     click_ctx.obj = Context(root, debug)
+    import signal
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # clean up staged files and exit 130, as for Ctrl-C
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 @main.command()

@@ -18,7 +18,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .atomic import Busy, exclusive, publish
+from .atomic import Busy, exclusive, publish, recover
 from .codebook import Codebooks, load_codebooks
 from .errors import CoprodError, GateError, RawFileError
 from .project import Project
@@ -126,7 +126,7 @@ def write_package(project: Project, codebooks: Codebooks, harmonized: Harmonized
 
     files = package_files(codebooks, harmonized.tables, project.root)
     check({project.relative(path): data for path, data in files.items()})
-    return publish(files)
+    return publish(files, journal(project))
 
 
 def write_site(project: Project, codebooks: Codebooks) -> Path:
@@ -239,11 +239,31 @@ def locked(project: Project) -> Iterator[None]:
     """One writer at a time: a second build, harmonize or site run is refused, not queued."""
     try:
         with exclusive(project.build / ".lock"):
+            recover_interrupted(project)
             yield
     except Busy as exc:
         pid = f" (process {exc})" if str(exc) else ""
         raise LockedError(f"another coprod run is writing this package{pid}",
                           hint="wait for it to finish, then run the command again") from None
+
+
+def journal(project: Project) -> Path:
+    return project.build / ".publish-journal.json"
+
+
+def recover_interrupted(project: Project) -> None:
+    """Undo what an interrupted run left half done: moves of processed/ and datapackage.json,
+    and the swap of the site folder."""
+    recover(journal(project))
+    old = project.build / ".site-old"
+    if old.is_dir():
+        if project.site.is_dir():
+            shutil.rmtree(old)
+        else:
+            old.rename(project.site)
+    for staging in project.build.glob(".site-*"):
+        if staging.is_dir():
+            shutil.rmtree(staging, ignore_errors=True)
 
 
 class LockedError(CoprodError):
