@@ -85,7 +85,7 @@ def test_summary_page_suppresses_small_cells(tiny: Path) -> None:
     write_yaml(path, package)
     html = (_build(tiny) / "summary.html").read_text(encoding="utf-8")
     rows = _summary_rows(html)
-    assert [r[1:] for r in rows] == [["◆", "–", "3"], ["◆", "–", "3"]]
+    assert [r[1:] for r in rows] == [["◆", "–", "&lt;&nbsp;4"], ["◆", "–", "&lt;&nbsp;4"]]
     assert "fewer than 4 respondents" in html
     assert "60.0" not in html and "75.0" not in html
 
@@ -120,3 +120,20 @@ def test_charts_are_inline_svg_with_title_and_description(tiny: Path) -> None:
     svg = html.split('<svg class="chart"')[1].split("</svg>")[0]
     assert 'role="img"' in svg and "<title id=" in svg and "<desc id=" in svg
     assert "Denmark 60.0 %" in svg  # the description carries the figures for screen readers
+
+
+def test_codebook_page_hides_counts_below_the_minimum(tiny: Path) -> None:
+    path = tiny / "schemas" / "package.yaml"
+    package = yaml.safe_load(path.read_text(encoding="utf-8"))
+    package["min_cell_size"] = 2
+    write_yaml(path, package)
+    html = (_build(tiny) / "variables" / "things" / "collab.html").read_text(encoding="utf-8")
+    body = html.split("<tbody>")[1].split("</tbody>")[0]
+    rows = [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in body.split("<tr")[1:]]
+    # dk: yes 2, no 1, dont_know 1, refused 1 -> three counts of 1 are hidden
+    hidden = "&lt;&nbsp;2"
+    assert [(r[0], r[3]) for r in rows] == [
+        ("<code>yes</code>", "2"), ("<code>no</code>", hidden),
+        ("<code>dont_know</code>", hidden), ("<code>refused</code>", hidden)]
+    # no: yes 2, no 1, dont_know 1: two hidden, none alone
+    assert [r[5] for r in rows[:3]] == ["2", hidden, hidden]

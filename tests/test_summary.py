@@ -32,10 +32,28 @@ def test_weighted_share_matches_hand_computation() -> None:
 
 
 def test_small_cells_are_suppressed_without_figures() -> None:
-    [dk, no] = weighted_share(_frame(), "collab", ["country"], min_n=4)
+    [dk, no] = weighted_share(_frame(), "collab", ["country"], min_n=4, secondary=False)
     assert not dk.suppressed
     assert no.suppressed and (no.percent, no.low, no.high) == (None, None, None)
     assert no.n == 3
+
+
+def test_no_suppressed_cell_can_be_derived_from_its_margin() -> None:
+    """Three municipalities of one country: the smallest is below the minimum. Alone, it could
+    be recovered from the country's share, so the next smallest is suppressed too."""
+    frame = pl.DataFrame({
+        "country": ["dk"] * 21,
+        "municipality": ["a"] * 10 + ["b"] * 8 + ["c"] * 3,
+        "collab": (["yes"] * 6 + ["no"] * 4) + (["yes"] * 5 + ["no"] * 3) + ["yes", "no", "no"],
+        "weight": [1.0] * 21,
+    })
+    cells = weighted_share(frame, "collab", ["country", "municipality"], min_n=5)
+    assert [(c.group[1], c.suppressed, c.secondary) for c in cells] == [
+        ("a", False, False), ("b", True, True), ("c", True, False)]
+    assert all(c.n >= 5 for c in cells if not c.suppressed)
+    # With one cell shown, the two hidden ones share the margin: neither can be derived.
+    shown = [c for c in cells if not c.suppressed]
+    assert len([c for c in cells if c.suppressed]) != 1 and len(shown) == 1
 
 
 def test_frequencies_per_source() -> None:

@@ -56,8 +56,21 @@ def _category_rows(var: HarmonizedVariable, frame: pl.DataFrame, name: str,
         if is_missing and not any(c["n"] for c in cells):
             continue  # a missing reason no source uses is noise on the page
         rows.append({"category": category, "missing": is_missing, "cells": cells})
+    _suppress_small_counts(rows, len(sources), codebooks.package.min_cell_size)
     return rows
 
+
+def _suppress_small_counts(rows: list[dict], columns: int, min_n: int) -> None:
+    """Counts from 1 to min_n - 1 are not shown; where one alone is hidden in a source's
+    column, the next smallest is hidden too, so that it cannot be derived from the total."""
+    for i in range(columns):
+        cells = [row["cells"][i] for row in rows]
+        for cell in cells:
+            cell["suppressed"] = "primary" if 0 < cell["n"] < min_n else None
+        hidden = [c for c in cells if c["suppressed"]]
+        shown = [c for c in cells if not c["suppressed"] and c["n"] > 0]
+        if len(hidden) == 1 and shown:
+            min(shown, key=lambda c: c["n"])["suppressed"] = "secondary"
 
 def _category_chart(name: str, var: HarmonizedVariable, rows: list[dict], sources: list[str],
                     codebooks: Codebooks):  # noqa: ANN202 - Markup
@@ -68,13 +81,14 @@ def _category_chart(name: str, var: HarmonizedVariable, rows: list[dict], source
     for row in valid:
         for i, cell in enumerate(row["cells"]):
             if totals[i]:
-                chart_bars.append(Bar(row["category"].label.get(), 100 * cell["n"] / totals[i],
-                                      series=i))
+                share = None if cell["suppressed"] else 100 * cell["n"] / totals[i]
+                chart_bars.append(Bar(row["category"].label.get(), share, series=i))
     legend = [source_label(codebooks, s) for s in sources]
     return bars(chart_bars, title=f"{var.label.get()}: distribution by source",
                 description="Unweighted percentage of each category among the valid answers "
                             "(missing values left out), one bar per country and wave: "
-                            + "; ".join(f"{b.label} {legend[b.series]} {b.percent:.1f} %"
+                            + "; ".join(f"{b.label} {legend[b.series]} " + (
+                                "suppressed" if b.percent is None else f"{b.percent:.1f} %")
                                         for b in chart_bars), legend=legend, salt=name)
 
 

@@ -23,16 +23,39 @@ class ShareCell:
     percent: float | None  # weighted; None when suppressed
     low: float | None
     high: float | None
+    secondary: bool = False  # suppressed to protect another suppressed cell, not for its own n
 
     @property
     def suppressed(self) -> bool:
         return self.percent is None
 
 
+def _hidden(cell: ShareCell, secondary: bool = False) -> ShareCell:
+    return ShareCell(cell.group, cell.n, None, None, None, secondary)
+
+
+def secondary_suppression(cells: list[ShareCell]) -> list[ShareCell]:
+    """Among cells that add up to a margin (those sharing every grouping value but the last),
+    a single suppressed cell could be recovered from the margin: suppress the smallest other
+    one too."""
+    out = list(cells)
+    margins: dict[tuple[str, ...], list[int]] = {}
+    for i, cell in enumerate(cells):
+        margins.setdefault(cell.group[:-1], []).append(i)
+    for members in margins.values():
+        hidden = [i for i in members if out[i].suppressed]
+        shown = [i for i in members if not out[i].suppressed]
+        if len(hidden) == 1 and shown:
+            smallest = min(shown, key=lambda i: (out[i].n, i))
+            out[smallest] = _hidden(out[smallest], secondary=True)
+    return out
+
+
 def weighted_share(frame: pl.DataFrame, outcome: str, by: list[str], *, min_n: int,
                    weight: str = "weight", positive: str = "yes",
-                   negative: str = "no") -> list[ShareCell]:
-    """Weighted share of ``positive`` among rows answering ``positive`` or ``negative``."""
+                   negative: str = "no", secondary: bool = True) -> list[ShareCell]:
+    """Weighted share of ``positive`` among rows answering ``positive`` or ``negative``. Groups
+    of fewer than ``min_n`` respondents are suppressed, with secondary suppression."""
     answered = frame.filter(pl.col(outcome).cast(pl.String).is_in([positive, negative]))
     stats = (
         answered.group_by(by)
@@ -57,7 +80,7 @@ def weighted_share(frame: pl.DataFrame, outcome: str, by: list[str], *, min_n: i
         half = Z95 * math.sqrt(p * (1 - p) / n_eff)
         cells.append(ShareCell(group, row["n"], 100 * p, 100 * max(0.0, p - half),
                                100 * min(1.0, p + half)))
-    return cells
+    return secondary_suppression(cells) if secondary else cells
 
 
 def frequencies(frame: pl.DataFrame, column: str) -> dict[str, dict[str, int]]:
@@ -103,7 +126,7 @@ def weighted_distribution(frame: pl.DataFrame, outcome: str, by: list[str],
                 group.with_columns(
                     pl.when(pl.col(outcome).cast(pl.String) == category).then(pl.lit("yes"))
                     .otherwise(pl.lit("no")).alias("_is")),
-                "_is", by, min_n=min_n)[0]
+                "_is", by, min_n=min_n, secondary=False)[0]
             count = int((group[outcome].cast(pl.String) == category).sum())
             # A zero discloses nothing about anyone; only small non-zero counts are suppressed.
             if too_small or 0 < count < min_n:
@@ -111,5 +134,11 @@ def weighted_distribution(frame: pl.DataFrame, outcome: str, by: list[str],
             else:
                 share = ShareCell(share.group, count, share.percent, share.low, share.high)
             cells.append(share)
+        # The categories of a row add up to 100 %: one hidden cell would be recoverable.
+        hidden = [i for i, c in enumerate(cells) if c.suppressed]
+        shown = [i for i, c in enumerate(cells) if not c.suppressed and c.n > 0]
+        if len(hidden) == 1 and shown:
+            smallest = min(shown, key=lambda i: (cells[i].n, i))
+            cells[smallest] = _hidden(cells[smallest], secondary=True)
         rows.append(DistributionRow(tuple(str(k) for k in key), group.height, tuple(cells)))
     return rows
