@@ -103,3 +103,20 @@ def test_email_in_a_free_text_column_that_was_published(tiny: Path) -> None:
     assert result.exit_code == 4, result.output
     assert "processed/things.parquet: column note: looks like an e-mail address" in result.output
     assert _nothing_written(tiny)
+
+
+def test_no_local_path_in_anything_published(tiny: Path) -> None:
+    assert _build(tiny).exit_code == 0
+    local = str(tiny.resolve()).encode()
+    published = [tiny / "datapackage.json", *(tiny / "processed").iterdir(),
+                 *(p for p in (tiny / "build" / "site").rglob("*") if p.is_file())]
+    for path in published:
+        assert local not in path.read_bytes(), path
+
+
+def test_a_local_path_in_a_label_fails_the_build(tiny: Path) -> None:
+    _edit_table(tiny, lambda t: t["variables"]["size"]["label"].update(
+        en=f"Size (from {tiny.resolve()}/raw/no_things.csv)"))
+    result = _build(tiny)
+    assert result.exit_code == 4, result.output
+    assert "size metadata label: looks like a local path" in result.output

@@ -121,21 +121,23 @@ def harmonize_validated(validated: Validated) -> Harmonized:
 
 
 def write_package(project: Project, codebooks: Codebooks, harmonized: Harmonized) -> list[Path]:
-    from .privacy import check
+    from .privacy import check, local_paths
     from .write import package_files
 
     files = package_files(codebooks, harmonized.tables, project.root)
-    check({project.relative(path): data for path, data in files.items()})
+    check({project.relative(path): data for path, data in files.items()},
+          local_paths(project.root))
     return publish(files, journal(project))
 
 
 def write_site(project: Project, codebooks: Codebooks) -> Path:
     """Render the site into a staging folder and swap it in whole."""
-    from .privacy import check
+    from .privacy import check, local_paths
     from .render import render_site
 
     files = render_site(project, codebooks)
-    check({f"build/site/{name}": data for name, data in files.items()})
+    check({f"build/site/{name}": data for name, data in files.items()},
+          local_paths(project.root))
     project.build.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".site-", dir=project.build))
     try:
@@ -159,14 +161,15 @@ def reproducibility(project: Project, progress: Progress = _quiet) -> list[str]:
     """The committed outputs that differ from what a fresh build produces (nothing is written).
     The reproducibility gate for CI: an empty list means processed/ and datapackage.json are
     exactly what the raw files and codebooks give."""
-    from .privacy import check
+    from .privacy import check, local_paths
     from .write import package_files
 
     codebooks = load(project)
     validated = validate(project, codebooks, progress=progress)
     harmonized = harmonize_validated(validated)
     files = package_files(codebooks, harmonized.tables, project.root)
-    check({project.relative(path): data for path, data in files.items()})
+    check({project.relative(path): data for path, data in files.items()},
+          local_paths(project.root))
     differing = [project.relative(path) for path, data in files.items()
                  if not path.is_file() or path.read_bytes() != data]
     expected = set(files)

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
-from pathlib import PurePath
+from pathlib import Path, PurePath
 
 from .errors import PrivacyError
 
@@ -68,8 +68,12 @@ def _fodselsnummer(match: re.Match) -> str | None:
     return "a fødselsnummer (control digits valid)" if valid else "a fødselsnummer"
 
 
-def scan_text(text: str) -> Iterator[tuple[str, str]]:
-    """(kind, matched text) for everything in ``text`` that looks personal."""
+def scan_text(text: str, local: tuple[str, ...] = ()) -> Iterator[tuple[str, str]]:
+    """(kind, matched text) for everything in ``text`` that looks personal, or names a local
+    path (the package folder or the home folder of whoever builds it)."""
+    for path in local:
+        if path in text:
+            yield "a local path", path
     for match in FODSELSNUMMER.finditer(text):
         if kind := _fodselsnummer(match):
             yield kind, match.group(0)
@@ -82,17 +86,17 @@ def scan_text(text: str) -> Iterator[tuple[str, str]]:
         yield "a phone number", match.group(0)
 
 
-def _scan_parquet(name: str, data: bytes) -> Iterator[Hit]:
+def _scan_parquet(name: str, data: bytes, local: tuple[str, ...]) -> Iterator[Hit]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     table = pq.read_table(io.BytesIO(data))
     for key, value in (table.schema.metadata or {}).items():
-        for kind, text in scan_text(value.decode("utf-8", "replace")):
+        for kind, text in scan_text(value.decode("utf-8", "replace"), local):
             yield Hit(name, f"metadata {key.decode()}", kind, text)
     for field in table.schema:
         for key, value in (field.metadata or {}).items():
-            for kind, text in scan_text(value.decode("utf-8", "replace")):
+            for kind, text in scan_text(value.decode("utf-8", "replace"), local):
                 yield Hit(name, f"{field.name} metadata {key.decode()}", kind, text)
         column = table.column(field.name)
         values = (column.cast(column.type.value_type) if pa.types.is_dictionary(column.type)
@@ -101,23 +105,31 @@ def _scan_parquet(name: str, data: bytes) -> Iterator[Hit]:
             for value in values.unique().to_pylist():
                 if value is None:
                     continue
-                for kind, text in scan_text(value):
+                for kind, text in scan_text(value, local):
                     yield Hit(name, f"column {field.name}", kind, text)
 
 
-def _scan_file(name: str, data: bytes) -> Iterator[Hit]:
+def _scan_file(name: str, data: bytes, local: tuple[str, ...]) -> Iterator[Hit]:
     if PurePath(name).suffix == ".parquet":
-        yield from _scan_parquet(name, data)
+        yield from _scan_parquet(name, data, local)
         return
     text = data.decode("utf-8", "replace")
     for number, line in enumerate(text.splitlines(), start=1):
-        for kind, found in scan_text(line):
+        for kind, found in scan_text(line, local):
             yield Hit(name, f"line {number}", kind, found)
 
 
-def check(files: Mapping[str, bytes]) -> None:
+def local_paths(root: Path) -> tuple[str, ...]:
+    """Paths of this machine that must not be published: the package folder and the home
+    folder (which holds the user name)."""
+    home = Path.home()
+    paths = {str(root.resolve())} | ({str(home)} if len(home.parts) > 1 else set())
+    return tuple(sorted(paths, key=len, reverse=True))
+
+
+def check(files: Mapping[str, bytes], local: tuple[str, ...] = ()) -> None:
     """Raise PrivacyError (exit 4) naming every file and field that looks personal."""
-    hits = [hit for name, data in sorted(files.items()) for hit in _scan_file(name, data)]
+    hits = [hit for name, data in sorted(files.items()) for hit in _scan_file(name, data, local)]
     if hits:
         shown = "\n  ".join(str(h) for h in hits[:20])
         more = f"\n  … and {len(hits) - 20} more" if len(hits) > 20 else ""
