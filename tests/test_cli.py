@@ -73,11 +73,24 @@ def test_outside_a_package_is_a_configuration_error(tmp_path: Path) -> None:
 def test_build_then_nothing_to_do(tiny: Path) -> None:
     first = _run(tiny, "build")
     assert first.exit_code == 0, first.output
-    assert "Ran: package, site" in first.output
+    assert "Ran: package (outputs missing), site (outputs missing)" in first.output
     second = _run(tiny, "build")
     assert second.exit_code == 0
     assert "Nothing to do: every output is up to date." in second.output
-    assert "Ran: package, site" in _run(tiny, "build", "--force").output
+    assert "Ran: package (forced), site (forced)" in _run(tiny, "build", "--force").output
+
+
+def test_a_change_reruns_only_what_depends_on_it(tiny: Path) -> None:
+    assert _run(tiny, "build").exit_code == 0
+    template = tiny / "site_templates" / "base.html"
+    template.write_text(template.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    result = _run(tiny, "build")
+    assert "Ran: site (changed: site_templates/base.html); up to date: package" in result.output
+    codebook = tiny / "schemas" / "sources" / "no-things-2018.yaml"
+    codebook.write_text(codebook.read_text(encoding="utf-8") + "# reviewed\n", encoding="utf-8")
+    result = _run(tiny, "build")
+    assert ("Ran: package (changed: schemas/sources/no-things-2018.yaml), "
+            "site (changed: schemas/sources/no-things-2018.yaml)") in result.output
 
 
 def test_failed_build_leaves_previous_outputs(tiny: Path) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -64,6 +66,26 @@ def run(ctx: Context, action):  # noqa: ANN001, ANN201 - any pipeline call
 
 def _log(message: str) -> None:
     click.echo(f"· {message}", err=True)
+
+
+@contextmanager
+def progress() -> Iterator[Callable[[str], None]]:
+    """Progress of a long stage: a live status line on a terminal; plain, quiet lines in CI,
+    logs and pipes, where a redrawn line would only be noise."""
+    import os
+
+    if not sys.stderr.isatty() or os.environ.get("CI"):
+        yield _log
+        return
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    with console.status("starting") as status:
+        def update(message: str) -> None:
+            console.print(f"· {message}", highlight=False)
+            status.update(f"{message} …")
+
+        yield update
 
 
 @click.group(epilog=EXIT_CODES)
@@ -285,7 +307,8 @@ def harmonize(ctx: Context) -> None:
         project = ctx.project()
         codebooks = pipeline.load(project)
         with pipeline.locked(project):
-            validated = pipeline.validate(project, codebooks, progress=_log)
+            with progress() as report_progress:
+                validated = pipeline.validate(project, codebooks, progress=report_progress)
             pipeline.write_report(project, validated.report)
             harmonized = pipeline.harmonize_validated(validated)
             for warning in harmonized.warnings:
@@ -336,7 +359,9 @@ def build(ctx: Context, force: bool, check: bool) -> None:
     from . import pipeline
 
     if check:
-        differing = run(ctx, lambda: pipeline.reproducibility(ctx.project(), progress=_log))
+        with progress() as report_progress:
+            differing = run(ctx, lambda: pipeline.reproducibility(ctx.project(),
+                                                                  progress=report_progress))
         if differing:
             click.echo("Not reproducible: these committed outputs differ from a fresh build:\n  "
                        + "\n  ".join(differing)
@@ -345,7 +370,9 @@ def build(ctx: Context, force: bool, check: bool) -> None:
         click.echo("Reproducible: processed/ and datapackage.json equal a fresh build.")
         return
 
-    result = run(ctx, lambda: pipeline.build(ctx.project(), force=force, progress=_log))
+    with progress() as report_progress:
+        result = run(ctx, lambda: pipeline.build(ctx.project(), force=force,
+                                                 progress=report_progress))
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     if result.ran:

@@ -7,20 +7,19 @@ a stage whose inputs (content hashes) have not changed since the last successful
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .atomic import Busy, exclusive, publish, recover
 from .codebook import Codebooks, load_codebooks
 from .errors import CoprodError, GateError, RawFileError
+from .incremental import outputs_present, stage_inputs, why_rerun
 from .project import Project
 
 # The data stack (polars, pandera, pyarrow) is imported by the stages that use it, so that a
@@ -189,54 +188,6 @@ class BuildResult:
     warnings: tuple[str, ...] = ()
 
 
-def _tool_fingerprint() -> str:
-    versions = []
-    for dist in ("coprod", "polars", "pyarrow", "pandera", "pyreadstat", "jinja2"):
-        try:
-            versions.append(f"{dist}={metadata.version(dist)}")
-        except metadata.PackageNotFoundError:
-            versions.append(f"{dist}=?")
-    code = Path(__file__).parent
-    digest = hashlib.sha256("\n".join(versions).encode())
-    for path in sorted(code.rglob("*.py")):
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-def _fingerprint(paths: Iterable[Path], root: Path, extra: str) -> str:
-    digest = hashlib.sha256(extra.encode())
-    for path in sorted(set(paths)):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest() if path.is_file() else b"-")
-    return digest.hexdigest()
-
-
-def _files(folder: Path) -> list[Path]:
-    return [p for p in folder.rglob("*") if p.is_file()] if folder.is_dir() else []
-
-
-def stage_inputs(project: Project, codebooks: Codebooks) -> dict[str, str]:
-    """Content hashes of what each stage depends on."""
-    tool = _tool_fingerprint()
-    raw = [project.resolve(s.file, what=s.id) for s in codebooks.sources.values()]
-    refs = [project.resolve(r.file, what="reference")
-            for r in codebooks.package.municipality_references.values()]
-    package_inputs = [*raw, *refs, *_files(project.schemas)]
-    outputs = [project.datapackage, *(project.processed / f"{t}.parquet" for t in codebooks.tables)]
-    return {
-        "package": _fingerprint(package_inputs, project.root, tool),
-        "site": _fingerprint([*package_inputs, *outputs, *_files(project.templates)],
-                             project.root, tool),
-    }
-
-
-def _outputs_present(project: Project, stage: str, codebooks: Codebooks) -> bool:
-    if stage == "package":
-        return project.datapackage.is_file() and all(
-            (project.processed / f"{t}.parquet").is_file() for t in codebooks.tables)
-    return (project.site / "index.html").is_file()
-
-
 @contextmanager
 def locked(project: Project) -> Iterator[None]:
     """One writer at a time: a second build, harmonize or site run is refused, not queued."""
@@ -289,8 +240,10 @@ def _build(project: Project, *, force: bool, progress: Progress) -> BuildResult:
     result = BuildResult()
 
     inputs = stage_inputs(project, codebooks)
-    if force or state.get("package") != inputs["package"] or not _outputs_present(
-            project, "package", codebooks):
+    reason = "forced" if force else why_rerun(state.get("package"), inputs["package"],
+                                              outputs_present(project, "package", codebooks))
+    if reason:
+        progress(f"package: {reason}")
         validated = validate(project, codebooks, progress=progress)
         write_report(project, validated.report)
         progress("harmonizing")
@@ -298,17 +251,18 @@ def _build(project: Project, *, force: bool, progress: Progress) -> BuildResult:
         progress("writing processed/ and datapackage.json")
         result.changed += write_package(project, codebooks, harmonized)
         result.warnings = harmonized.warnings
-        result.ran.append("package")
-        state = {"package": inputs["package"]}
+        result.ran.append(f"package ({reason})")
+        state = {**state, "package": inputs["package"]}
         inputs = stage_inputs(project, codebooks)  # the site depends on the new outputs
     else:
         result.skipped.append("package")
 
-    if force or state.get("site") != inputs["site"] or not _outputs_present(
-            project, "site", codebooks):
-        progress("rendering the site")
+    reason = "forced" if force else why_rerun(state.get("site"), inputs["site"],
+                                              outputs_present(project, "site", codebooks))
+    if reason:
+        progress(f"rendering the site ({reason})")
         write_site(project, codebooks)
-        result.ran.append("site")
+        result.ran.append(f"site ({reason})")
     else:
         result.skipped.append("site")
     state["site"] = inputs["site"]
