@@ -18,13 +18,16 @@ unknown variable or category) are checked by :func:`check_package`.
 
 from __future__ import annotations
 
+import codecs
 import re
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import ConfigError
 
@@ -271,6 +274,28 @@ class Dialect(Model):
     quotechar: str = '"'
     line_terminator: Literal["\n", "\r\n"] = "\n"
 
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str) -> str:
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            raise ValueError(f"unknown encoding {value!r} (e.g. utf-8, cp1252, latin-1)") from None
+        return value
+
+    @field_validator("delimiter", "quotechar")
+    @classmethod
+    def _one_character(cls, value: str) -> str:
+        if len(value) != 1 or value in "\r\n":
+            raise ValueError(f"{value!r} must be one character, not a line break")
+        return value
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Dialect:
+        if self.delimiter == self.quotechar:
+            raise ValueError("delimiter and quotechar must differ")
+        return self
+
 
 class Mapping(Model):
     """How one harmonized variable is made from one source variable."""
@@ -331,7 +356,12 @@ class Codebooks:
 # --- loading ---------------------------------------------------------------------------------
 
 
-class _StrictLoader(yaml.SafeLoader):
+# libyaml parses codebooks about ten times faster than the pure-Python parser: a build with
+# nothing to do spends most of its time here.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _StrictLoader(_SafeLoader):  # type: ignore[misc, valid-type]
     """A YAML loader that refuses duplicate keys instead of keeping the last one."""
 
 
@@ -351,29 +381,118 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
-def read_yaml(path: Path) -> Any:
+def read_yaml(path: Path, shown: str | None = None) -> Any:
+    """A codebook file's data; duplicate keys, broken YAML and decomposed (Unicode NFD) letters
+    are configuration errors naming the line."""
+    shown = shown or str(path)
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read codebook: {exc}") from None
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise ConfigError(f"{shown}:{line}: not UTF-8 ({exc.reason})",
+                          hint="save the codebook as UTF-8") from None
+    except OSError as exc:
+        raise ConfigError(f"{shown}: cannot read codebook: {exc.strerror or exc}") from None
+    if not unicodedata.is_normalized("NFC", text):
+        match = re.search(r"\S*[\u0300-\u036f]\S*", text)
+        line = text.count("\n", 0, match.start()) + 1 if match else None
+        raise ConfigError(
+            f"{shown}{f':{line}' if line else ''}: "
+            f"{match.group() if match else 'the text'!r} has decomposed letters (Unicode NFD), "
+            "which do not match the same name in a raw file",
+            hint="save the codebook with composed letters (Unicode NFC)")
     try:
         return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f":{mark.line + 1}" if mark is not None else ""
+        what = exc.problem or exc.context or "not valid YAML"
+        duplicate = what.startswith("duplicate key")
+        raise ConfigError(f"{shown}{line}: {what}" if duplicate else
+                          f"{shown}{line}: not valid YAML: {what}",
+                          hint="keys must be unique: remove or rename one" if duplicate else
+                               "fix the codebook file (indentation, quoting, colons)") from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}",
-                          hint="fix the codebook file; keys must be unique") from None
+        raise ConfigError(f"{shown}: not valid YAML: {exc}",
+                          hint="fix the codebook file") from None
 
 
-def _parse(model: type[Model], path: Path) -> Any:
-    data = read_yaml(path)
+def _yaml_line(text: str, loc: tuple) -> int | None:
+    """The line of the key a pydantic error location names, where it can be found."""
+    try:
+        node = yaml.compose(text, Loader=_SafeLoader)
+    except yaml.YAMLError:
+        return None
+    line = None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            found = next(((k, v) for k, v in node.value if k.value == str(part)), None)
+            if found is None:
+                continue  # a union member's name, not a key
+            line, node = found[0].start_mark.line + 1, found[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(
+                node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+    return line
+
+
+def _keys(data: Any, loc: tuple) -> tuple:
+    """The parts of a pydantic error location that are keys or indices of the data, without
+    the names of union members pydantic adds (e.g. ``Mapping``)."""
+    keys = []
+    for part in loc:
+        if isinstance(data, dict):
+            key = next((k for k in data if k == part or str(k) == str(part)), None)
+            if key is None:
+                if part == loc[-1]:
+                    keys.append(part)  # a missing key: still worth naming
+                continue
+            keys.append(part)
+            data = data[key]
+        elif isinstance(data, list) and isinstance(part, int) and part < len(data):
+            keys.append(part)
+            data = data[part]
+    return tuple(keys)
+
+
+def _message(err: dict) -> str:
+    if err["type"] == "extra_forbidden":
+        return (f"Extra inputs are not permitted: unknown key {err['loc'][-1]!r} (a typo, or a "
+                "key of another level?)")
+    if err["type"] == "missing":
+        return f"required key {err['loc'][-1]!r} is missing"
+    if err["type"] == "literal_error":
+        return f"{err['msg']}, not {err['input']!r}"
+    return str(err["msg"]).removeprefix("Value error, ")
+
+
+def _parse(model: type[Model], path: Path, shown: str | None = None) -> Any:
+    shown = shown or str(path)
+    data = read_yaml(path, shown)
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}"
-            for err in exc.errors()
-        )
-        raise ConfigError(f"{path}: {problems}",
+        errors = exc.errors()
+        # A mapping is a Mapping or the word not_asked: when it is a Mapping with a problem,
+        # "should be 'not_asked'" is noise.
+        real = [e for e in errors if not any(str(p).startswith("literal[") for p in e["loc"])]
+        text = path.read_text(encoding="utf-8")
+        problems = []
+        for err in real or errors:
+            loc = _keys(data, err["loc"])
+            line = _yaml_line(text, err["loc"])
+            problems.append(f"{shown}: {'.'.join(str(p) for p in loc) or '(top)'}: "
+                            f"{_message(err)}" + (f" (line {line})" if line else ""))
+        raise ConfigError("\n  ".join(problems),
                           hint="see docs/codebooks.md for the format") from None
+
+
+def _shown(path: Path) -> str:
+    """A codebook file as messages show it: relative to the package folder."""
+    parts = path.parts
+    return Path(*parts[len(parts) - 1 - parts[::-1].index("schemas"):]).as_posix() if (
+        "schemas" in parts) else str(path)
 
 
 def load_codebooks(schemas: Path) -> Codebooks:
@@ -382,19 +501,20 @@ def load_codebooks(schemas: Path) -> Codebooks:
     if not files["package"].is_file():
         raise ConfigError(f"{files['package']}: not found",
                           hint="run coprod in a data package folder, or pass --root")
-    package = _parse(Package, files["package"])
+    package = _parse(Package, files["package"], _shown(files["package"]))
     tables: dict[str, HarmonizedTable] = {}
     for path in sorted((schemas / "harmonized").glob("*.yaml")):
-        table = _parse(HarmonizedTable, path)
+        table = _parse(HarmonizedTable, path, _shown(path))
         if table.table != path.stem:
-            raise ConfigError(f"{path}: table is {table.table!r} but the file is named {path.name}")
+            raise ConfigError(f"{_shown(path)}: table is {table.table!r} but the file is named "
+                              f"{path.name}", hint="name a harmonized codebook after its table")
         tables[table.table], files[table.table] = table, path
     sources: dict[str, SourceCodebook] = {}
     for path in sorted((schemas / "sources").glob("*.yaml")):
-        source = _parse(SourceCodebook, path)
+        source = _parse(SourceCodebook, path, _shown(path))
         if source.id != path.stem:
-            raise ConfigError(f"{path}: id is {source.id!r} but the file is named {path.name}",
-                              hint="name a source codebook after its id")
+            raise ConfigError(f"{_shown(path)}: id is {source.id!r} but the file is named "
+                              f"{path.name}", hint="name a source codebook after its id")
         sources[source.id], files[source.id] = source, path
     codebooks = Codebooks(package, tables, sources, files)
     check_package(codebooks)
@@ -404,48 +524,58 @@ def load_codebooks(schemas: Path) -> Codebooks:
 # --- cross-checks ----------------------------------------------------------------------------
 
 
+def _one_of(names: Iterable[str], what: str = "variables") -> str:
+    names = sorted(names)
+    shown = ", ".join(names[:30]) + (" …" if len(names) > 30 else "")
+    return f"{what} are: {shown}"
+
+
 def check_package(cb: Codebooks) -> None:
     """Raise ConfigError naming the first broken cross-reference between codebooks."""
     for name, table in cb.tables.items():
-        where = cb.files[name]
+        where = _shown(cb.files[name])
         for var_name, var in table.variables.items():
             for other in var.combines:
                 if other not in table.variables:
                     raise ConfigError(f"{where}: {var_name}: derive names unknown variable "
-                                      f"{other!r}")
+                                      f"{other!r}", hint=_one_of(table.variables))
                 if isinstance(var.derive, ClassesOf) and not table.variables[other].missing_column:
                     raise ConfigError(f"{where}: {var_name}: classes_of needs a numeric variable "
-                                      f"with missing reasons, not {other!r}")
+                                      f"with missing reasons, not {other!r}",
+                                      hint="derive size classes from a mapped integer or number")
         for summary in table.summaries:
             for var_name in (summary.outcome, *summary.by):
                 if var_name not in table.variables:
                     raise ConfigError(f"{where}: summary {summary.title.get()!r} names unknown "
-                                      f"variable {var_name!r}")
+                                      f"variable {var_name!r}", hint=_one_of(table.variables))
         for note in table.comparability:
             for var_name in note.variables:
                 if var_name not in table.variables:
                     raise ConfigError(f"{where}: comparability note names unknown variable "
-                                      f"{var_name!r}")
+                                      f"{var_name!r}", hint=_one_of(table.variables))
             for source_id in note.sources:
                 if source_id not in cb.sources:
                     raise ConfigError(f"{where}: comparability note names unknown source "
-                                      f"{source_id!r}")
+                                      f"{source_id!r}", hint=_one_of(cb.sources, "sources"))
     for source in cb.sources.values():
         _check_source(cb, source)
 
 
 def _check_source(cb: Codebooks, source: SourceCodebook) -> None:
-    where = cb.files[source.id]
+    where = _shown(cb.files[source.id])
     table = cb.tables.get(source.table)
     if table is None:
-        raise ConfigError(f"{where}: table {source.table!r} has no codebook in schemas/harmonized/")
+        raise ConfigError(f"{where}: table {source.table!r} has no codebook in schemas/harmonized/",
+                          hint=_one_of(cb.tables, "tables"))
     for role, name in (("id_variable", source.id_variable),
                        ("municipality.variable", source.municipality.variable)):
         if name not in source.variables:
-            raise ConfigError(f"{where}: {role} names unknown variable {name!r}")
+            raise ConfigError(f"{where}: {role} names unknown variable {name!r}",
+                              hint="name a variable declared under variables:")
     if source.municipality.reference not in cb.package.municipality_references:
         raise ConfigError(f"{where}: municipality.reference {source.municipality.reference!r} is "
-                          f"not declared in schemas/package.yaml")
+                          f"not declared in schemas/package.yaml",
+                          hint=_one_of(cb.package.municipality_references, "references"))
     mapped = {n for n, v in table.variables.items() if v.derive is None}
     for name in sorted(mapped - source.mappings.keys()):
         raise ConfigError(f"{where}: harmonized variable {name!r} has no mapping",
@@ -454,26 +584,32 @@ def _check_source(cb: Codebooks, source: SourceCodebook) -> None:
         target = table.variables.get(name)
         if target is None or target.derive is not None:
             raise ConfigError(f"{where}: mappings: {name!r} is not a mapped variable of table "
-                              f"{source.table!r}")
+                              f"{source.table!r}",
+                              hint=_one_of(sorted(n for n, v in table.variables.items()
+                                                  if v.derive is None)))
         if mapping == "not_asked":
             continue
         _check_mapping(where, source, name, target, mapping)
 
 
-def _check_mapping(where: Path, source: SourceCodebook, name: str, target: HarmonizedVariable,
+def _check_mapping(where: str, source: SourceCodebook, name: str, target: HarmonizedVariable,
                    mapping: Mapping) -> None:
     var = source.variables.get(mapping.from_)
     if var is None:
-        raise ConfigError(f"{where}: mappings.{name}: unknown source variable {mapping.from_!r}")
+        raise ConfigError(f"{where}: mappings.{name}: unknown source variable {mapping.from_!r}",
+                          hint="map from a variable declared under variables: (renamed?)")
     if var.free_text:
         raise ConfigError(f"{where}: mappings.{name}: {mapping.from_!r} is free text and is "
-                          "never published")
+                          "never published", hint="map another variable, or write `not_asked`")
     if target.required and (var.missing or var.blank):
         raise ConfigError(f"{where}: mappings.{name}: {name} is required, but {mapping.from_!r} "
-                          "has missing codes or may be blank")
+                          "has missing codes or may be blank",
+                          hint=f"a required variable has a value in every row: drop `missing` "
+                               f"and `blank` from {mapping.from_}, or map another variable")
     if target.type == "categorical":
         if mapping.recode is None:
-            raise ConfigError(f"{where}: mappings.{name}: a categorical variable needs recode")
+            raise ConfigError(f"{where}: mappings.{name}: a categorical variable needs recode",
+                              hint="add `recode: {code: category, ...}`")
         allowed = {c.value for c in target.categories}
         for code, value in mapping.recode.items():
             if value not in allowed:
@@ -482,6 +618,8 @@ def _check_mapping(where: Path, source: SourceCodebook, name: str, target: Harmo
                                   hint=f"categories are: {', '.join(sorted(allowed))}")
             if code in var.missing:
                 raise ConfigError(f"{where}: mappings.{name}: code {code!r} is a missing code "
-                                  f"({var.missing[code]}); missing codes map themselves")
+                                  f"({var.missing[code]}); missing codes map themselves",
+                                  hint=f"remove code {code!r} from the recode")
     elif mapping.recode is not None:
-        raise ConfigError(f"{where}: mappings.{name}: recode is only for categorical variables")
+        raise ConfigError(f"{where}: mappings.{name}: recode is only for categorical variables",
+                          hint=f"remove the recode: {name} takes the value as it is")

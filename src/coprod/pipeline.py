@@ -80,7 +80,9 @@ def validate(project: Project, codebooks: Codebooks, ids: Iterable[str] = (),
         try:
             raw = read_source(project, source)
         except RawFileError as exc:
-            problem = Problem(None, None, None, "unreadable-file", str(exc))
+            problem = Problem(getattr(exc, "row", None), getattr(exc, "column", None),
+                              getattr(exc, "value", None), "unreadable-file", str(exc),
+                              getattr(exc, "line", None))
             reports.append(SourceReport(source_id, source.file, 0, (problem,)))
             continue
         frame, report = validate_source(raw, source, codebooks, municipalities[source_id].names)
@@ -250,7 +252,8 @@ def _build(project: Project, *, force: bool, progress: Progress) -> BuildResult:
         harmonized = harmonize_validated(validated)
         progress("writing processed/ and datapackage.json")
         result.changed += write_package(project, codebooks, harmonized)
-        result.warnings = harmonized.warnings
+        result.warnings = tuple(f"{s.id}: {w}" for s in validated.report.sources
+                                for w in s.warnings) + harmonized.warnings
         result.ran.append(f"package ({reason})")
         state = {**state, "package": inputs["package"]}
         inputs = stage_inputs(project, codebooks)  # the site depends on the new outputs

@@ -7,8 +7,9 @@ would leave the package folder is refused.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 
 from .errors import ConfigError
 
@@ -63,14 +64,20 @@ class Project:
         """Resolve a path a codebook names, refusing one that escapes the package folder
         (``../``, an absolute path, or a symlink pointing outside)."""
         candidate = Path(relative)
-        if candidate.is_absolute():
+        if candidate.is_absolute() or PureWindowsPath(relative).is_absolute() or (
+                PureWindowsPath(relative).drive):
             raise ConfigError(f"{what}: {relative!r} is an absolute path",
-                              hint="name files relative to the package folder")
+                              hint="name files relative to the package folder, with /")
         root = self.root.resolve()
-        resolved = (root / candidate).resolve()
-        if not resolved.is_relative_to(root):
+        lexical = Path(os.path.normpath(root / candidate))
+        if not lexical.is_relative_to(root):
             raise ConfigError(f"{what}: {relative!r} points outside the package folder",
                               hint="keep raw files and reference tables inside the package")
+        resolved = lexical.resolve()
+        if not resolved.is_relative_to(root):
+            raise ConfigError(f"{what}: {relative!r} is a symbolic link to {resolved}, outside "
+                              "the package folder",
+                              hint="copy the file into the package instead of linking to it")
         return resolved
 
     def relative(self, path: Path) -> str:

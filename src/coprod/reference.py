@@ -44,6 +44,7 @@ class Municipalities:
 def load_reference(project: Project, ref: MunicipalityReference) -> dict[str, str]:
     """Municipality code -> name for one vintage."""
     path = project.resolve(ref.file, what=f"reference {ref.vintage}")
+    _exists(project, path, f"reference table of {ref.country.upper()} {ref.vintage}")
     rows = _table(path, (ref.code, ref.name))
     _check_width(path, [code for code, _ in rows], ref.width)
     return dict(rows)
@@ -60,6 +61,7 @@ def _regions(project: Project, ref: MunicipalityReference) -> dict[str, str]:
     if ref.region_names is None:
         return codes
     names_path = project.resolve(ref.region_names.file, what=f"region names {ref.vintage}")
+    _exists(project, names_path, f"region names of {ref.vintage}")
     names = dict(_table(names_path, (ref.region_names.code, ref.region_names.name)))
     unknown = sorted(set(codes.values()) - names.keys())
     if unknown:
@@ -67,8 +69,16 @@ def _regions(project: Project, ref: MunicipalityReference) -> dict[str, str]:
     return {code: names[region] for code, region in codes.items()}
 
 
+def _exists(project: Project, path: Path, what: str) -> None:
+    if not path.is_file():
+        raise ConfigError(f"{project.relative(path)}: {what} not found",
+                          hint="restore it, or correct its file under municipality_references "
+                               "or municipality_crosswalks in schemas/package.yaml")
+
+
 def _crosswalk(project: Project, walk: MunicipalityCrosswalk) -> dict[str, tuple[str, ...]]:
     path = project.resolve(walk.file, what=f"crosswalk {walk.from_} → {walk.to}")
+    _exists(project, path, f"crosswalk {walk.from_} → {walk.to}")
     out: dict[str, list[str]] = {}
     for old, new in _table(path, (walk.from_column, walk.to_column)):
         if new not in out.setdefault(old, []):

@@ -17,11 +17,7 @@ def _value(p: Problem) -> str:
 
 def plain_line(source: SourceReport, p: Problem) -> str:
     """``file:line: row R, column C, value V: message [check]``, leaving out what is unknown."""
-    where = source.file + (f":{p.line}" if p.line else "")
-    parts = [f"row {p.row}" if p.row else "", f"column {p.column}" if p.column else "",
-             f"value {_value(p)}" if p.value is not None else ""]
-    located = ", ".join(x for x in parts if x)
-    return f"{where}: {located + ': ' if located else ''}{p.message} [{p.check}]"
+    return p.located(source.file)
 
 
 def print_report(report: Report, console: Console | None = None) -> None:

@@ -7,6 +7,7 @@ It returns the typed frame that harmonization works on, or None when the source 
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
@@ -15,6 +16,7 @@ import polars as pl
 from pandera.config import ValidationDepth, config_context
 
 from .codebook import Codebooks, SourceCodebook, SourceVariable
+from .errors import CoprodError
 from .read import RawTable
 
 # The catalogue of checks (frictionless-style): a stable slug, and a message template with the
@@ -54,6 +56,20 @@ class Problem:
     message: str
     line: int | None = None  # physical line in the file, where it has one
 
+    def located(self, file: str) -> str:
+        """``file:line: row R, column C, value V: message [check]``, leaving out what is
+        unknown; a file-level message already names its file."""
+        message, _, hint = self.message.partition("\n")
+        hint = hint and "\n  " + hint.replace("\n", "\n  ")  # under the line it belongs to
+        if message.startswith(f"{file}:"):
+            return f"{message} [{self.check}]{hint}"
+        where = file + (f":{self.line}" if self.line else "")
+        parts = [f"row {self.row}" if self.row else "",
+                 f"column {self.column}" if self.column else "",
+                 f"value {self.value!r}" if self.value is not None else ""]
+        located = ", ".join(x for x in parts if x)
+        return f"{where}: {located + ': ' if located else ''}{message} [{self.check}]{hint}"
+
 
 @dataclass(frozen=True)
 class SourceReport:
@@ -85,18 +101,27 @@ class Report:
         return not self.package_errors and all(s.valid for s in self.sources)
 
     def summary(self, limit: int = 20) -> list[str]:
-        """One line per source, column, check and value, with the number of rows: what a
-        build's failure message shows."""
-        counts: dict[tuple, int] = {}
+        """What a build's failure message shows: one line per source, column, check and value,
+        with the number of rows, then where its first occurrence is (file, line, row) and its
+        message, which says what to do."""
+        groups: dict[tuple, tuple[SourceReport, Problem, int]] = {}
         for source in self.sources:
             for p in source.errors:
                 key = (source.id, p.column, p.check, p.value)
-                counts[key] = counts.get(key, 0) + 1
-        lines = [f"{sid}: {column or '(file)'}: {check}"
-                 + (f" {value!r}" if value is not None else "")
-                 + (f" ({n} rows)" if n > 1 else " (1 row)" if value is not None else "")
-                 for (sid, column, check, value), n in counts.items()]
-        lines += [f"codebook {p.column}: {p.check}" for p in self.package_errors]
+                first = groups.get(key)
+                groups[key] = (source, p, 1) if first is None else (*first[:2], first[2] + 1)
+        lines = []
+        for (sid, column, check, value), (source, p, n) in groups.items():
+            head = (f"{sid}: {column or '(file)'}: {check}"
+                    + (f" {value!r}" if value is not None else "")
+                    + (f" ({n} row{'s' if n > 1 else ''})" if p.row is not None else ""))
+            message, _, hint = p.message.partition("\n")
+            if not message.startswith(f"{source.file}:"):  # file-level messages name it
+                where = source.file + (f":{p.line}" if p.line else "") + (
+                    f", row {p.row}" if p.row else "")
+                message = f"{'first ' if n > 1 else ''}{where}: {message}"
+            lines.append(f"{head}: {message}" + (hint and "\n  " + hint.replace("\n", "\n  ")))
+        lines += [f"codebook {p.column}: {p.check}: {p.message}" for p in self.package_errors]
         if len(lines) > limit:
             lines = [*lines[:limit], f"… and {len(lines) - limit} more"]
         return lines
@@ -110,14 +135,21 @@ class Report:
 
 
 def problem(check: str, *, row: int | None = None, column: str | None = None,
-            value: str | None = None, line: int | None = None, **extra: str) -> Problem:
+            value: str | None = None, line: int | None = None, advice: str = "",
+            **extra: str) -> Problem:
+    """A problem with its message from the catalogue; ``advice`` adds what this value suggests
+    (e.g. a lost leading zero)."""
     _, template = CHECKS[check]
     fields = {"type": "", "detail": "", **extra}
     message = template.format(column=column, value=value, **fields)
+    if advice:
+        message = f"{message}; {advice}"
     return Problem(row, column, value, check, message, line)
 
 
 # --- typing ----------------------------------------------------------------------------------
+
+OTHER_DIGITS = r"[\p{Nd}--[0-9]]"  # decimal digits of other scripts (Arabic-Indic, full-width)
 
 POLARS_TYPES = {"integer": pl.Int64, "number": pl.Float64, "string": pl.String, "date": pl.Date}
 
@@ -138,9 +170,12 @@ def _typed(expr: pl.Expr, var: SourceVariable, decimal: str, numeric_source: boo
         if decimal == ",":  # a point is then a thousands mark or a mistake: refuse it
             text = pl.when(text.str.contains(".", literal=True)).then(None).otherwise(
                 text.str.replace(",", ".", literal=True))
-        return text.cast(pl.Float64, strict=False)
-    if var.type == "date":
-        return text.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+        number = text.cast(pl.Float64, strict=False)
+        # "NaN" and "inf" parse as floats, but a missing answer is never silently NaN.
+        return pl.when(number.is_finite()).then(number)
+    if var.type == "date":  # ISO 8601 only: 18-04-05 is not the year 18
+        return pl.when(text.str.contains(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")).then(
+            text.str.strptime(pl.Date, "%Y-%m-%d", strict=False))
     return expr
 
 
@@ -150,6 +185,28 @@ def _as_text(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
         return pl.when(expr == expr.floor()).then(expr.cast(pl.Int64, strict=False).cast(pl.String)
                                                   ).otherwise(expr.cast(pl.String))
     return expr.cast(pl.String)
+
+
+def _has_text(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """Whether :func:`_as_text` gives the cell a text, without making the text."""
+    if dtype.is_float():
+        return pl.when(expr == expr.floor()).then(expr.cast(pl.Int64, strict=False).is_not_null()
+                                                  ).otherwise(expr.is_not_null())
+    return expr.is_not_null()
+
+
+class _Texts(dict):
+    """Column -> its cells as text (:func:`_as_text`), made on first use: only the columns a
+    problem is reported in need it, and turning a million SPSS numbers into text costs more than
+    all the checks."""
+
+    def __init__(self, frame: pl.DataFrame) -> None:
+        super().__init__()
+        self.frame = frame
+
+    def __missing__(self, name: str) -> pl.Series:
+        self[name] = self.frame.select(_as_text(pl.col(name), self.frame.schema[name])).to_series()
+        return self[name]
 
 
 # --- the Pandera schema, derived from the codebook -------------------------------------------
@@ -164,8 +221,9 @@ def schema_for(source: SourceCodebook, municipalities: dict[str, str]) -> pa.Dat
     columns = {}
     for name, var in source.variables.items():
         checks = []
-        if var.pattern:
-            checks.append(_check("pattern", lambda c, p=var.pattern: c.str.contains(p)))
+        if var.pattern:  # a regex \d matches any script's digits; a code has only 0-9
+            checks.append(_check("pattern", lambda c, p=var.pattern: c.str.contains(p)
+                                 & ~c.str.contains(OTHER_DIGITS)))
         if var.values is not None:
             codes = list(var.values)
             checks.append(_check("unknown-code", lambda c, v=codes: c.is_in(v)))
@@ -177,8 +235,8 @@ def schema_for(source: SourceCodebook, municipalities: dict[str, str]) -> pa.Dat
         if name == source.municipality.variable:
             codes = [int(c) if var.type == "integer" else c for c in municipalities]
             checks.append(_check("unknown-municipality", lambda c, v=codes: c.is_in(v)))
-        columns[name] = pa.Column(
-            POLARS_TYPES[var.type], checks=checks, unique=var.unique,
+        columns[name] = pa.Column(  # the id identifies a respondent, declared unique or not
+            POLARS_TYPES[var.type], checks=checks, unique=var.unique or name == source.id_variable,
             nullable=var.blank is not None or var.free_text,
         )
     return pa.DataFrameSchema(columns, strict=False, ordered=False)
@@ -203,24 +261,27 @@ def validate_source(raw: RawTable, source: SourceCodebook, codebooks: Codebooks,
     frame = raw.frame
     problems: list[Problem] = []
     declared = list(source.variables)
+    unexpected = [name for name in frame.columns if name not in source.variables]
+    renamed = (f"was it renamed? the file has {', '.join(map(repr, unexpected))}, which the "
+               "codebook does not declare") if unexpected else ""
     for name in declared:
         if name not in frame.columns:
-            problems.append(problem("missing-column", column=name))
-    for name in frame.columns:
-        if name not in source.variables:
-            problems.append(problem("unexpected-column", column=name))
+            problems.append(problem("missing-column", column=name, advice=renamed))
+    for name in unexpected:
+        problems.append(problem("unexpected-column", column=name))
     problems += _label_changes(raw, source)
     if any(p.check == "missing-column" for p in problems):
         return None, _report(raw, problems)
 
-    raw_text = frame.select(_as_text(pl.col(n), frame.schema[n]).alias(n) for n in declared)
+    raw_text = _Texts(frame)
     typed = frame.select(
         _typed(pl.col(n), v, source.dialect.decimal, frame.schema[n].is_numeric()).alias(n)
         for n, v in source.variables.items()
     )
     # A cell that was not empty but did not convert is a type error; it is not checked further.
-    bad_type = raw_text.select(
-        (pl.col(n).is_not_null() & typed[n].is_null()).alias(n) for n in declared)
+    context = _Context(raw, source, codebooks, municipalities)
+    bad_type = frame.select(
+        (_has_text(pl.col(n), frame.schema[n]) & typed[n].is_null()).alias(n) for n in declared)
     for name in declared:
         rows = bad_type.select(pl.arg_where(pl.col(name))).to_series()
         var = source.variables[name]
@@ -230,9 +291,10 @@ def validate_source(raw: RawTable, source: SourceCodebook, codebooks: Codebooks,
         elif var.type == "number" and source.dialect.decimal == ",":
             hint = " (decimal comma, no thousands separator)"
         for index in rows.to_list():
-            problems.append(problem("type-error", row=index + 1, column=name,
-                                    value=raw_text[name][index], line=raw.line(index + 1),
-                                    type=var.type, detail=hint))
+            value = raw_text[name][index]
+            problems.append(problem("type-error", row=index + 1, column=name, value=value,
+                                    line=raw.line(index + 1), type=var.type, detail=hint,
+                                    advice=_advice(value, name, "type-error", context)))
 
     ref = codebooks.package.municipality_references[source.municipality.reference]
     reference = f"{ref.country.upper()} {ref.vintage}"
@@ -257,6 +319,7 @@ def validate_source(raw: RawTable, source: SourceCodebook, codebooks: Codebooks,
             slug = check
         already.add((row, column))
         problems.append(problem(slug, row=row, column=column, value=value, line=raw.line(row),
+                                advice=_advice(value, column, slug, context),
                                 **_detail(var, slug, reference)))
     report = _report(raw, problems)
     return (typed if report.valid else None), report
@@ -268,31 +331,99 @@ def _failure_cases(schema: pa.DataFrameSchema, frame: pl.DataFrame) -> list[tupl
         try:
             schema.validate(frame, lazy=True)
         except pa.errors.SchemaErrors as exc:
+            # By check too: a cell failing two checks is reported by the same one every time.
             cases = exc.failure_cases.filter(pl.col("index").is_not_null()).sort(
-                "index", "column")
+                "index", "column", "check")
             return list(zip(cases["column"], cases["check"], cases["index"], strict=True))
     return []
 
 
+@dataclass(frozen=True)
+class _Context:
+    raw: RawTable
+    source: SourceCodebook
+    codebooks: Codebooks
+    municipalities: dict[str, str]
+    # the other classifications of the source's country: (key, "NO 2020") -> their codes,
+    # loaded once, on the first unknown municipality
+    vintages: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
+
+
+def _advice(value: str | None, column: str, check: str, context: _Context) -> str:
+    """What a failing value suggests, beyond the check's own message. Runs per failing cell
+    only."""
+    if value is None:
+        return ""
+    other = [ch for ch in value if ch.isdigit() and not ch.isascii()]
+    if other:
+        ascii_ = "".join(str(unicodedata.digit(ch)) if ch in other else ch for ch in value)
+        return f"it has digits of another script; write it with the digits 0-9 ({ascii_!r})"
+    source = context.source
+    if column == source.municipality.variable and check in ("pattern", "unknown-municipality"):
+        ref = context.codebooks.package.municipality_references[source.municipality.reference]
+        padded = value.strip().zfill(ref.width)
+        if value.strip().isdigit() and padded != value and padded in context.municipalities:
+            return (f"it looks like {padded} ({context.municipalities[padded]}) with its leading "
+                    f"zero lost, e.g. by a spreadsheet; keep codes as {ref.width}-digit text")
+        if check == "unknown-municipality":
+            vintages = _vintages_with(value, source, context)
+            if vintages:
+                return (f"it is a code of the {vintages[0][1]} classification: if the file uses "
+                        f"that vintage, set municipality.reference to {vintages[0][0]} in "
+                        f"schemas/sources/{source.id}.yaml")
+    return ""
+
+
+def _vintages_with(code: str, source: SourceCodebook, context: _Context) -> list[tuple[str, str]]:
+    """The other municipality classifications of the source's country that know a code."""
+    from .reference import load_reference
+
+    project = context.raw.project
+    if project is None:
+        return []
+    if not context.vintages:
+        refs = context.codebooks.package.municipality_references
+        country = refs[source.municipality.reference].country
+        for key, ref in sorted(refs.items(), key=lambda item: item[1].vintage):
+            if key == source.municipality.reference or ref.country != country:
+                continue
+            try:
+                codes = frozenset(load_reference(project, ref))
+            except CoprodError:
+                continue
+            context.vintages[(key, f"{ref.country.upper()} {ref.vintage}")] = codes
+        context.vintages.setdefault(("", ""), frozenset())  # loaded, even when there are none
+    return [vintage for vintage, codes in context.vintages.items() if code in codes]
+
+
 def _label_changes(raw: RawTable, source: SourceCodebook) -> list[Problem]:
-    """An SPSS file whose value labels differ from the codebook's has changed meaning."""
+    """An SPSS file whose value labels differ from the codebook's has changed meaning; a code
+    the file labels but the codebook neither lists in values nor declares missing would be
+    taken as a number or a category (e.g. 9999 "Ved ikke" averaged as 9999 members)."""
     problems = []
     for name, labels in raw.value_labels.items():
         var = source.variables.get(name)
-        if var is None or var.values is None:
+        # Municipality labels name the municipalities; the reference table is the authority.
+        if var is None or name == source.municipality.variable:
             continue
         for code, label in sorted(labels.items()):
-            key = int(code) if float(code).is_integer() else code
-            expected = var.values.get(key)
+            key = int(code) if isinstance(code, float) and code.is_integer() else code
+            expected = (var.values or {}).get(key)
             if expected is not None and expected != label:
                 problems.append(problem("label-changed", column=name, value=str(key),
                                         detail=f"{label!r}, the codebook {expected!r}"))
+            elif expected is None and key not in var.missing:
+                problems.append(problem(
+                    "label-changed", column=name, value=str(key),
+                    detail=f"{label!r}, but the codebook neither lists code {key} in values nor "
+                           "declares it missing (a missing answer belongs under missing:, an "
+                           "answer under values:)"))
     return problems
 
 
 def _report(raw: RawTable, problems: list[Problem]) -> SourceReport:
     problems.sort(key=lambda p: (p.row or 0, p.column or ""))
-    return SourceReport(raw.source_id, raw.file, raw.frame.height, tuple(problems))
+    return SourceReport(raw.source_id, raw.file, raw.frame.height, tuple(problems), raw.warnings)
 
 
 def translation_problems(codebooks: Codebooks) -> list[Problem]:

@@ -70,8 +70,8 @@ def to_arrow(frame: pl.DataFrame, schema: pa.Schema) -> pa.Table:
         if isinstance(series.dtype, pl.Enum):
             # Indices into the full, fixed category list: the dictionary is the same every build.
             categories = pa.array(series.dtype.categories.to_list(), pa.string())
-            indices = pa.array(series.to_physical().to_numpy(allow_copy=True), pa.int16(),
-                               mask=series.is_null().to_numpy())
+            # Cast in polars and handed over without a copy; nulls stay nulls.
+            indices = series.to_physical().cast(pl.Int16).to_arrow()
             columns.append(pa.DictionaryArray.from_arrays(indices, categories))
         else:
             columns.append(series.to_arrow().cast(field.type))

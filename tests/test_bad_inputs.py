@@ -1,0 +1,677 @@
+"""A catalogue of bad inputs made from the shipped demo package (issue 6).
+
+Each case breaks a fresh copy of the demo package that has been built once, runs `coprod build`
+(or another command) through Click's runner, and checks what DESIGN §5 and §6 promise: the
+documented exit code, one clear message naming file, line or row, column and value and saying
+what to do, no traceback, and nothing written (processed/, datapackage.json and build/site/ are
+byte-identical to before). Data cases are also run through `coprod validate SOURCE --format json`,
+whose report must list the problem for that source.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import os
+import shutil
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+import pyreadstat
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from conftest import REPO
+from coprod.cli import main
+
+NO = "no-institutions-2018"
+NO_FILE = "raw/no/no_virksomheter_2018.csv"
+NO_ASSOC = "no-associations-2018"
+NO_ASSOC_FILE = "raw/no/no_organisasjoner_2018.csv"
+DK = "dk-institutions-2018"
+DK_FILE = "raw/dk/dk_institutioner_2018.sav"
+DK_ASSOC = "dk-associations-2018"
+DK_ASSOC_FILE = "raw/dk/dk_foreninger_2018.sav"
+NO_REFERENCE = "reference/no_kommuner_2018.csv"
+
+# --- how to break the demo package ------------------------------------------------------------
+
+Break = Callable[[Path], None]
+
+
+def _codebook_path(root: Path, source_id: str) -> Path:
+    return root / "schemas" / "sources" / f"{source_id}.yaml"
+
+
+def edit_codebook(source_id: str, change: Callable[[dict], None]) -> Break:
+    def run(root: Path) -> None:
+        path = _codebook_path(root, source_id)
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        change(data)
+        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False),
+                        encoding="utf-8")
+    return run
+
+
+def edit_codebook_text(source_id: str, change: Callable[[str], str]) -> Break:
+    def run(root: Path) -> None:
+        path = _codebook_path(root, source_id)
+        path.write_text(change(path.read_text(encoding="utf-8")), encoding="utf-8")
+    return run
+
+
+def edit_package(change: Callable[[dict], None]) -> Break:
+    def run(root: Path) -> None:
+        path = root / "schemas" / "package.yaml"
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        change(data)
+        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False),
+                        encoding="utf-8")
+    return run
+
+
+def read_lines(root: Path, file: str = NO_FILE) -> list[str]:
+    """The lines of a Norwegian demo file (cp1252, CRLF); the last one is empty."""
+    return (root / file).read_bytes().decode("cp1252").split("\r\n")
+
+
+def write_lines(root: Path, lines: list[str], file: str = NO_FILE, encoding: str = "cp1252",
+                ) -> None:
+    (root / file).write_bytes("\r\n".join(lines).encode(encoding))
+
+
+def edit_lines(change: Callable[[list[str]], list[str] | None], file: str = NO_FILE,
+               encoding: str = "cp1252") -> Break:
+    def run(root: Path) -> None:
+        lines = read_lines(root, file)
+        write_lines(root, change(lines) or lines, file, encoding)
+    return run
+
+
+def set_cell(line: int, column: str, value: str, file: str = NO_FILE) -> Break:
+    """Set one cell of a physical line of an unquoted row."""
+    def change(lines: list[str]) -> None:
+        names = lines[0].split(";")
+        cells = lines[line - 1].split(";")
+        assert len(cells) == len(names), "pick a line without quoted fields"
+        cells[names.index(column)] = value
+        lines[line - 1] = ";".join(cells)
+    return edit_lines(change, file)
+
+
+def edit_bytes(change: Callable[[bytes], bytes], file: str = NO_FILE) -> Break:
+    def run(root: Path) -> None:
+        path = root / file
+        path.write_bytes(change(path.read_bytes()))
+    return run
+
+
+def as_utf8(source_id: str = NO, file: str = NO_FILE,
+            change: Callable[[str], str] = lambda text: text) -> Break:
+    """Re-save a Norwegian file as UTF-8 and declare it so: valid, until `change` breaks it."""
+    def run(root: Path) -> None:
+        path = root / file
+        path.write_bytes(change(path.read_bytes().decode("cp1252")).encode("utf-8"))
+        edit_codebook(source_id, lambda d: d["dialect"].update(encoding="utf-8"))(root)
+    return run
+
+
+def columns(change: Callable[[list[list[str]]], None], file: str = NO_FILE) -> Break:
+    """Edit the file as a table of cells (lines with quoted fields are split with them)."""
+    import csv
+    import io
+
+    def run(root: Path) -> None:
+        text = (root / file).read_bytes().decode("cp1252")
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+        change(rows)
+        out = io.StringIO(newline="")
+        csv.writer(out, delimiter=";", lineterminator="\r\n").writerows(rows)
+        (root / file).write_bytes(out.getvalue().encode("cp1252"))
+    return run
+
+
+def sav(change: Callable[[pl.DataFrame, dict], pl.DataFrame | None],
+        file: str = DK_FILE) -> Break:
+    """Read a Danish demo .sav, change its frame (and its value labels, in place), write it back
+    with its variable labels and user-missing codes."""
+    def run(root: Path) -> None:
+        path = root / file
+        frame, meta = pyreadstat.read_sav(str(path), user_missing=True, output_format="polars")
+        labels = {k: dict(v) for k, v in meta.variable_value_labels.items()}
+        frame = change(frame, labels)
+        if frame is None:
+            raise AssertionError("return the changed frame")
+        pyreadstat.write_sav(
+            frame, str(path),
+            column_labels={c: meta.column_names_to_labels.get(c) or c for c in frame.columns},
+            variable_value_labels={k: v for k, v in labels.items() if k in frame.columns},
+            missing_ranges={k: v for k, v in meta.missing_ranges.items() if k in frame.columns})
+    return run
+
+
+def set_sav(column: str, index: int, value: float, file: str = DK_FILE) -> Break:
+    return sav(lambda f, _: f.with_columns(
+        pl.when(pl.int_range(pl.len()) == index).then(pl.lit(value, pl.Float64))
+        .otherwise(pl.col(column)).alias(column)), file)
+
+
+def both(*steps: Break) -> Break:
+    def run(root: Path) -> None:
+        for step in steps:
+            step(root)
+    return run
+
+
+def _relabel(column: str, labels: dict) -> Callable[[pl.DataFrame, dict], pl.DataFrame]:
+    def change(frame: pl.DataFrame, all_labels: dict) -> pl.DataFrame:
+        all_labels[column] = labels
+        return frame
+    return change
+
+
+def _label_and_use(column: str, code: float, label: str):  # noqa: ANN202
+    def change(frame: pl.DataFrame, labels: dict) -> pl.DataFrame:
+        labels.setdefault(column, {})[code] = label
+        return frame.with_columns(pl.when(pl.int_range(pl.len()) == 3).then(code)
+                                  .otherwise(pl.col(column)).alias(column))
+    return change
+
+
+def _nfd(text: str) -> str:
+    return unicodedata.normalize("NFD", text)
+
+
+def _add_date_column(lines: list[str]) -> None:
+    """A codebook variant with a date column: the answer date of each questionnaire."""
+    lines[0] += ";svardato"
+    for i in range(1, len(lines) - 1):
+        lines[i] += ";2018-05-0" + str(1 + i % 9)
+    lines[5] = lines[5].rsplit(";", 1)[0] + ";2018-02-30"
+
+
+def _declare_date(data: dict) -> None:
+    data["variables"]["svardato"] = {"type": "date", "label": "Svardato"}
+
+
+def _symlink_outside(root: Path) -> None:
+    outside = root.parent / "outside.csv"
+    shutil.copy(root / NO_FILE, outside)
+    (root / NO_FILE).unlink()
+    os.symlink(outside, root / NO_FILE)
+
+
+def _quoted_newline_then_error(lines: list[str]) -> None:
+    # Row 6 (line 7) gets a comment over two lines; row 19 (line 20, now 21) a bad code.
+    cells = lines[6].split(";")
+    cells[15] = '"Vi samarbeider godt\r\nmed idrettslaget."'
+    lines[6] = ";".join(cells)
+    cells = lines[19].split(";")
+    cells[2] = "13"
+    lines[19] = ";".join(cells)
+
+
+def _drop_column(name: str) -> Callable[[list[list[str]]], None]:
+    def change(rows: list[list[str]]) -> None:
+        index = rows[0].index(name)
+        for row in rows:
+            del row[index]
+    return change
+
+
+def _add_column(rows: list[list[str]]) -> None:
+    rows[0].append("ekstra")
+    for row in rows[1:]:
+        row.append("1")
+
+
+def _wrong_delimiter(delimiter: str) -> Callable[[list[list[str]]], None]:
+    def change(rows: list[list[str]]) -> None:
+        import csv
+        import io
+
+        out = io.StringIO(newline="")
+        csv.writer(out, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+        rows[:] = [[line] for line in out.getvalue().split("\r\n")[:-1]]
+    return change
+
+
+def _rename_header(old: str, new: str) -> Callable[[list[str]], None]:
+    def change(lines: list[str]) -> None:
+        names = lines[0].split(";")
+        names[names.index(old)] = new
+        lines[0] = ";".join(names)
+    return change
+
+
+def at(source: str, check: str, file: str, line: int | None, row: int, column: str,
+       value: str | None = None) -> str:
+    """How a failing build names a cell: source, column, check, value and count, then file,
+    line and row."""
+    return (f"{source}: {column}: {check}" + (f" {value!r}" if value is not None else "")
+            + f" (1 row): {file}" + (f":{line}" if line else "") + f", row {row}: ")
+
+
+# --- the catalogue ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    breaks: Break
+    exit_code: int
+    expect: tuple[str, ...]  # fragments of the message, all required
+    source: str | None = None  # for data cases: the source `validate --format json` must fail
+    error: dict = field(default_factory=dict)  # fields one of its JSON errors must have
+    xfail: str = ""  # why the case does not hold yet (strict: it fails once fixed)
+
+
+UNREADABLE = {"check": "unreadable-file"}
+
+CASES = [
+    # Encodings
+    Case("cp1252 file declared utf-8",
+         edit_codebook(NO, lambda d: d["dialect"].update(encoding="utf-8")), 1,
+         (NO_FILE, "line 1: byte b'\\xf8' is not valid utf-8", "the whole file reads as cp1252",
+          "dialect.encoding"), NO, UNREADABLE),
+    Case("cp1252 value in a utf-8 file",
+         both(as_utf8(), edit_bytes(lambda b: b.replace(b"godt med idrettslaget",
+                                                        "godt med idrettslaget på Ås"
+                                                        .encode("cp1252"), 1))), 1,
+         (NO_FILE, "line 7: byte b'\\xe5' is not valid utf-8", "row 6", "column kommentar",
+          "save the whole file as utf-8"), NO, UNREADABLE),
+    Case("utf-8 file declared cp1252 (mojibake)",
+         edit_bytes(lambda b: b.decode("cp1252").encode("utf-8")), 1,
+         (NO_FILE, "line 1", "'Ã¸' is UTF-8 read as cp1252 (it means 'ø')",
+          "the file is UTF-8", "set dialect.encoding to utf-8"), NO, UNREADABLE),
+    Case("utf-8 value in a cp1252 file (mojibake)",
+         edit_bytes(lambda b: b.replace("godt med idrettslaget".encode("cp1252"),
+                                        "godt med idrettslaget på Ås".encode(), 1)), 1,
+         (NO_FILE, "line 7", "row 6", "column kommentar", "'Ã¥' is UTF-8 read as cp1252",
+          "save the whole file as cp1252"), NO, UNREADABLE),
+    Case("utf-8 BOM in a cp1252 file",
+         edit_bytes(lambda b: codecs.BOM_UTF8 + b), 1,
+         (NO_FILE, "line 1", "UTF-8 byte order mark", "declares cp1252"), NO, UNREADABLE),
+    Case("utf-16 file declared cp1252",
+         edit_bytes(lambda b: b.decode("cp1252").encode("utf-16")), 1,
+         (NO_FILE, "UTF-16 byte order mark", "save the file as cp1252"), NO, UNREADABLE),
+    Case("unknown encoding in the codebook",
+         edit_codebook(NO, lambda d: d["dialect"].update(encoding="cp9999")), 3,
+         (f"schemas/sources/{NO}.yaml", "dialect.encoding", "unknown encoding 'cp9999'")),
+    Case("decomposed (NFD) letter in a header",
+         as_utf8(NO_ASSOC, NO_ASSOC_FILE, lambda t: t.replace(
+             "geografisk_nivå", _nfd("geografisk_nivå"), 1)), 1,
+         (NO_ASSOC_FILE, "line 1", "decomposed letters (Unicode NFD)",
+          "does not match the codebook's 'geografisk_nivå'", "Unicode NFC"), NO_ASSOC,
+         UNREADABLE),
+    Case("decomposed (NFD) letter in a codebook",
+         edit_codebook_text(NO_ASSOC, lambda t: t.replace("geografisk_nivå:",
+                                                          _nfd("geografisk_nivå:"), 1)), 3,
+         (f"schemas/sources/{NO_ASSOC}.yaml:", "decomposed letters (Unicode NFD)",
+          "Unicode NFC")),
+    # Structure
+    Case("comma-separated where the codebook says semicolon",
+         columns(_wrong_delimiter(",")), 1,
+         (NO_FILE, "line 1", "seems to be ','-separated", "set dialect.delimiter"), NO,
+         UNREADABLE),
+    Case("tab-separated where the codebook says semicolon",
+         columns(_wrong_delimiter("\t")), 1,
+         (NO_FILE, "line 1", "seems to be '\\t'-separated"), NO, UNREADABLE),
+    Case("multi-character delimiter in the codebook",
+         edit_codebook(NO, lambda d: d["dialect"].update(delimiter=";;")), 3,
+         (f"schemas/sources/{NO}.yaml", "dialect.delimiter", "must be one character")),
+    Case("unterminated quote",
+         set_cell(7, "kommentar", '"Vi samarbeider godt'), 1,
+         (NO_FILE, "line 7", "quoted field opened here is never closed"), NO, UNREADABLE),
+    Case("text after a closing quote",
+         set_cell(7, "kommentar", '"Vi samarbeider" godt'), 1,
+         (NO_FILE, "line 7, row 6", 'a closing " must be followed by'), NO, UNREADABLE),
+    Case("quoted line break, then an error: the line stays right",
+         edit_lines(_quoted_newline_then_error), 1,
+         (at(NO, "unknown-code", NO_FILE, 21, 19, "virksomhetstype", "13"),
+          "code 13 is not in the codebook"), NO,
+         {"row": 19, "column": "virksomhetstype", "value": "13", "check": "unknown-code"}),
+    Case("row with too many fields",
+         edit_lines(lambda ls: ls.__setitem__(4, ls[4] + ";1")), 1,
+         (NO_FILE, "line 5, row 4: 18 fields where the header has 17", "must be quoted"), NO,
+         UNREADABLE),
+    Case("row with too few fields",
+         edit_lines(lambda ls: ls.__setitem__(4, ls[4].rsplit(";", 1)[0])), 1,
+         (NO_FILE, "line 5, row 4: 16 fields where the header has 17"), NO, UNREADABLE),
+    Case("empty line in the middle",
+         edit_lines(lambda ls: ls.insert(10, "")), 1,
+         (NO_FILE, "line 11 is empty", "remove the empty line"), NO, UNREADABLE),
+    Case("header repeated inside the file (two exports joined)",
+         edit_lines(lambda ls: ls.insert(10, ls[0])), 1,
+         (NO_FILE, "line 11 repeats the header", "remove the repeated header"), NO,
+         UNREADABLE),
+    Case("duplicated column in the header",
+         edit_lines(_rename_header("partner_kultur", "partner_idrett")), 1,
+         (NO_FILE, "line 1", "column 'partner_idrett' appears twice", "columns 7 and 8"), NO,
+         UNREADABLE),
+    Case("missing column",
+         columns(_drop_column("initiativ")), 1,
+         (NO_FILE, "column initiativ is declared in the codebook but not in the file"), NO,
+         {"column": "initiativ", "check": "missing-column"}),
+    Case("unexpected column",
+         columns(_add_column), 1,
+         (NO_FILE, "column ekstra is in the file but not in the codebook", "declare it"), NO,
+         {"column": "ekstra", "check": "unexpected-column"}),
+    Case("renamed column",
+         edit_lines(_rename_header("holdning_leder", "holdning")), 1,
+         ("column holdning_leder is declared in the codebook but not in the file",
+          "was it renamed? the file has 'holdning'",
+          "column holdning is in the file but not in the codebook"), NO,
+         {"column": "holdning_leder", "check": "missing-column"}),
+    Case("empty file", edit_bytes(lambda b: b""), 1,
+         (NO_FILE, "the file is empty", "export the extract again"), NO, UNREADABLE),
+    Case("file of blank lines", edit_bytes(lambda b: b"\r\n\r\n \r\n"), 1,
+         (NO_FILE, "the file is empty"), NO, UNREADABLE),
+    Case("header only, no respondents",
+         edit_bytes(lambda b: b.split(b"\r\n", 1)[0] + b"\r\n"), 1,
+         (NO_FILE, "has a header but no data rows", "a wave without respondents"), NO,
+         UNREADABLE),
+    Case("file truncated in the middle of a row",
+         edit_bytes(lambda b: b[: b.rstrip(b"\r\n").rfind(b"\r\n") + 20]), 1,
+         (NO_FILE, "line 1005, row 1004", "ends in the middle of a row", "truncated"), NO,
+         UNREADABLE),
+    Case("binary garbage",
+         edit_bytes(lambda b: bytes(range(256)) * 40), 1,
+         (NO_FILE, "line 1", "NUL", "binary data"), NO, UNREADABLE),
+    # Values
+    Case("decimal comma in an integer column", set_cell(2, "antall_ansatte", "29,5"), 1,
+         (at(NO, "type-error", NO_FILE, 2, 1, "antall_ansatte", "29,5"),
+          "is not a valid integer", "no decimal comma"), NO,
+         {"row": 1, "column": "antall_ansatte", "value": "29,5", "check": "type-error"}),
+    Case("decimal point in a decimal-comma column", set_cell(2, "vekt", "0.7698"), 1,
+         (at(NO, "type-error", NO_FILE, 2, 1, "vekt", "0.7698"), "decimal comma"), NO,
+         {"row": 1, "column": "vekt", "check": "type-error"}),
+    Case("NaN as a weight", set_cell(3, "vekt", "NaN"), 1,
+         (at(NO, "type-error", NO_FILE, 3, 2, "vekt", "NaN"), "is not a valid number"), NO,
+         {"row": 2, "column": "vekt", "value": "NaN", "check": "type-error"}),
+    Case("duplicate respondent id", set_cell(3, "løpenr", "10001"), 1,
+         (at(NO, "duplicate-id", NO_FILE, 3, 2, "løpenr", "10001"), "occurs more than once"), NO,
+         {"row": 2, "column": "løpenr", "value": "10001", "check": "duplicate-id"}),
+    Case("code outside the codebook", set_cell(2, "virksomhetstype", "13"), 1,
+         (at(NO, "unknown-code", NO_FILE, 2, 1, "virksomhetstype", "13"),
+          "code 13 is not in the codebook", "add the code"), NO,
+         {"row": 1, "column": "virksomhetstype", "value": "13", "check": "unknown-code"}),
+    Case("blank where blanks are not allowed", set_cell(2, "holdning_leder", ""), 1,
+         (at(NO, "blank", NO_FILE, 2, 1, "holdning_leder"), "is empty", "declare `blank:`"), NO,
+         {"row": 1, "column": "holdning_leder", "check": "blank"}),
+    Case("municipality number lost its leading zero", set_cell(2, "kommunenr", "806"), 1,
+         (at(NO, "pattern", NO_FILE, 2, 1, "kommunenr", "806"),
+          "looks like 0806", "leading zero lost"), NO,
+         {"row": 1, "column": "kommunenr", "value": "806", "check": "pattern"}),
+    Case("arabic-indic digits in an integer column", as_utf8(change=lambda t: t.replace(
+        "\r\n10001;0806;10;29;", "\r\n10001;0806;10;٢٩;", 1)), 1,
+         (at(NO, "type-error", NO_FILE, 2, 1, "antall_ansatte", "٢٩"),
+          "digits of another script", "'29'"), NO,
+         {"row": 1, "column": "antall_ansatte", "value": "٢٩", "check": "type-error"}),
+    Case("full-width digits in a municipality code", as_utf8(change=lambda t: t.replace(
+        "\r\n10001;0806;", "\r\n10001;０８０６;", 1)), 1,
+         (at(NO, "pattern", NO_FILE, 2, 1, "kommunenr", "０８０６"),
+          "digits of another script", "'0806'"), NO,
+         {"row": 1, "column": "kommunenr", "value": "０８０６", "check": "pattern"}),
+    Case("municipality code of another vintage (2020 code in a 2018 file)",
+         set_cell(2, "kommunenr", "3001"), 1,
+         (at(NO, "unknown-municipality", NO_FILE, 2, 1, "kommunenr", "3001"),
+          "not in the NO 2018 classification", "it is a code of the NO 2020 classification",
+          "municipality.reference"), NO,
+         {"row": 1, "column": "kommunenr", "value": "3001", "check": "unknown-municipality"}),
+    Case("municipality code that never existed", set_cell(2, "kommunenr", "9999"), 1,
+         (at(NO, "unknown-municipality", NO_FILE, 2, 1, "kommunenr", "9999"),
+          "not in the NO 2018"), NO,
+         {"row": 1, "column": "kommunenr", "value": "9999", "check": "unknown-municipality"}),
+    Case("negative count", set_cell(2, "antall_ansatte", "-5"), 1,
+         (at(NO, "out-of-range", NO_FILE, 2, 1, "antall_ansatte", "-5"), "outside 0..100000"), NO,
+         {"row": 1, "column": "antall_ansatte", "value": "-5", "check": "out-of-range"}),
+    Case("absurd count", set_cell(2, "antall_ansatte", "250000"), 1,
+         (at(NO, "out-of-range", NO_FILE, 2, 1, "antall_ansatte", "250000"), "outside 0..100000"),
+         NO, {"row": 1, "column": "antall_ansatte", "check": "out-of-range"}),
+    Case("impossible date (codebook variant with a date column)",
+         both(edit_lines(_add_date_column), edit_codebook(NO, _declare_date)), 1,
+         (at(NO, "type-error", NO_FILE, 6, 5, "svardato", "2018-02-30"), "is not a valid date"),
+         NO, {"row": 5, "column": "svardato", "value": "2018-02-30", "check": "type-error"}),
+    # SPSS
+    Case("SPSS: code outside the codebook", set_sav("samarb_foreninger", 0, 7.0), 1,
+         (at(DK, "unknown-code", DK_FILE, None, 1, "samarb_foreninger", "7"),
+          "code 7 is not in the"),
+         DK, {"row": 1, "column": "samarb_foreninger", "value": "7", "check": "unknown-code"}),
+    Case("SPSS: labelled code not declared missing",
+         sav(_label_and_use("samarb_foreninger", 7.0, "Ikke relevant")), 1,
+         (DK_FILE, "the file labels code 7 'Ikke relevant'",
+          "neither lists code 7 in values nor declares it missing", "under missing:"), DK,
+         {"column": "samarb_foreninger", "value": "7", "check": "label-changed"}),
+    Case("SPSS: labelled missing code in a count (would be averaged)",
+         sav(_label_and_use("antal_ansatte", 9999.0, "Ved ikke")), 1,
+         (DK_FILE, "antal_ansatte: the file labels code 9999 'Ved ikke'",
+          "nor declares it missing"), DK,
+         {"column": "antal_ansatte", "value": "9999", "check": "label-changed"}),
+    Case("SPSS: value label changed",
+         sav(_relabel("holdning", {1.0: "Meget positiv", 2.0: "Overvejende positiv",
+                                   3.0: "Neutral", 4.0: "Overvejende negativ",
+                                   5.0: "Meget negativ", 8.0: "Ved ikke",
+                                   9.0: "Ønsker ikke at svare"})), 1,
+         (DK_FILE, "holdning: the file labels code 3 'Neutral', the codebook 'Hverken positiv "
+                   "eller negativ'", "update the codebook"), DK,
+         {"column": "holdning", "value": "3", "check": "label-changed"}),
+    Case("SPSS: yes and no labels swapped",
+         sav(_relabel("samarb_foreninger", {1.0: "Nej", 2.0: "Ja", 8.0: "Ved ikke",
+                                            9.0: "Ønsker ikke at svare"})), 1,
+         ("samarb_foreninger: the file labels code 1 'Nej', the codebook 'Ja'",
+          "samarb_foreninger: the file labels code 2 'Ja', the codebook 'Nej'"), DK,
+         {"column": "samarb_foreninger", "value": "1", "check": "label-changed"}),
+    Case("SPSS: fraction in an integer column", set_sav("antal_ansatte", 1, 2.5), 1,
+         (at(DK, "type-error", DK_FILE, None, 2, "antal_ansatte", "2.5"), "is not a valid integer"),
+         DK, {"row": 2, "column": "antal_ansatte", "value": "2.5", "check": "type-error"}),
+    Case("SPSS: duplicate respondent id", set_sav("respnr", 1, 1.0), 1,
+         (at(DK, "duplicate-id", DK_FILE, None, 2, "respnr", "1"), "occurs more than once"), DK,
+         {"row": 2, "column": "respnr", "value": "1", "check": "duplicate-id"}),
+    Case("SPSS: code outside the municipalities the codebook lists",
+         set_sav("kommune", 0, 999.0), 1,
+         (at(DK, "unknown-code", DK_FILE, None, 1, "kommune", "999"),
+          "code 999 is not in the codebook"),
+         DK, {"row": 1, "column": "kommune", "value": "999", "check": "unknown-code"}),
+    Case("SPSS: unknown municipality", set_sav("kommune", 0, 999.0, DK_ASSOC_FILE), 1,
+         (at(DK_ASSOC, "unknown-municipality", DK_ASSOC_FILE, None, 1, "kommune", "999"),
+          "not in the DK 2007"),
+         DK_ASSOC,
+         {"row": 1, "column": "kommune", "value": "999", "check": "unknown-municipality"}),
+    Case("SPSS: negative count", set_sav("antal_ansatte", 0, -3.0), 1,
+         (at(DK, "out-of-range", DK_FILE, None, 1, "antal_ansatte", "-3"), "outside"), DK,
+         {"row": 1, "column": "antal_ansatte", "value": "-3", "check": "out-of-range"}),
+    Case("SPSS: renamed column", sav(lambda f, labels: f.rename({"insttype": "inst_type"})), 1,
+         ("column insttype is declared in the codebook but not in the file",
+          "column inst_type is in the file but not in the codebook"), DK,
+         {"column": "insttype", "check": "missing-column"}),
+    Case("SPSS: no cases", sav(lambda f, _: f.head(0)), 1,
+         (DK_FILE, "no cases (0 rows)", "a wave without respondents"), DK, UNREADABLE),
+    Case("SPSS: binary garbage", edit_bytes(lambda b: b"\x00garbage" * 200, DK_FILE), 1,
+         (DK_FILE, "not a readable SPSS .sav file", "re-export the file"), DK, UNREADABLE),
+    Case("SPSS: truncated file", edit_bytes(lambda b: b[: len(b) // 2], DK_FILE), 1,
+         (DK_FILE, "not a readable SPSS .sav file", "truncated"), DK, UNREADABLE),
+    # Codebooks
+    Case("codebook with an unknown key",
+         edit_codebook(NO, lambda d: d["variables"]["løpenr"].update(lable="Løpenummer")), 3,
+         (f"schemas/sources/{NO}.yaml: variables.løpenr.lable", "unknown key 'lable'",
+          "(line ", "docs/codebooks.md")),
+    Case("codebook with a duplicate key",
+         edit_codebook_text(NO, lambda t: t.replace("table: institutions\n",
+                                                    "table: institutions\ntable: x\n", 1)), 3,
+         (f"schemas/sources/{NO}.yaml:", "duplicate key 'table' (first on line",
+          "keys must be unique")),
+    Case("codebook recodes to an unknown category",
+         edit_codebook(NO, lambda d: d["mappings"]["attitude"]["recode"].update({4: "hostile"})),
+         3, (f"schemas/sources/{NO}.yaml", "mappings.attitude: code 4 recodes to 'hostile', "
+             "which is not a category", "categories are:")),
+    Case("codebook maps from an unknown variable",
+         edit_codebook(NO, lambda d: d["mappings"]["n_employees"].update({"from": "ansatte"})),
+         3, (f"schemas/sources/{NO}.yaml", "mappings.n_employees: unknown source variable "
+             "'ansatte'")),
+    Case("codebook maps an unknown harmonized variable",
+         edit_codebook(NO, lambda d: d["mappings"].update(budget={"from": "vekt"})), 3,
+         (f"schemas/sources/{NO}.yaml", "mappings: 'budget' is not a mapped variable")),
+    Case("codebook declares a missing code without a label",
+         edit_codebook(NO, lambda d: d["variables"]["holdning_leder"]["missing"].update(
+             {8: "refused"})), 3,
+         (f"schemas/sources/{NO}.yaml", "variables.holdning_leder", "missing codes [8] have no "
+          "value label")),
+    Case("codebook names an unknown missing reason",
+         edit_codebook(NO, lambda d: d["variables"]["holdning_leder"].update(
+             missing={9: "unknown"})), 3,
+         (f"schemas/sources/{NO}.yaml", "variables.holdning_leder.missing.9")),
+    Case("codebook names an unknown municipality reference",
+         edit_codebook(NO, lambda d: d["municipality"].update(reference="no-2019")), 3,
+         (f"schemas/sources/{NO}.yaml", "municipality.reference 'no-2019' is not declared")),
+    Case("comparability note names an unknown source",
+         lambda root: (root / "schemas/harmonized/institutions.yaml").write_text(
+             (root / "schemas/harmonized/institutions.yaml").read_text(encoding="utf-8")
+             .replace("no-institutions-2018", "no-institutions-2017", 1), encoding="utf-8"), 3,
+         ("schemas/harmonized/institutions.yaml", "unknown source 'no-institutions-2017'")),
+    # Paths
+    Case("raw path with ../", edit_codebook(NO, lambda d: d.update(file="../outside.csv")), 3,
+         ("'../outside.csv' points outside the package folder", "keep raw files")),
+    Case("absolute raw path", edit_codebook(NO, lambda d: d.update(file="/etc/passwd")), 3,
+         ("'/etc/passwd' is an absolute path", "relative to the package folder")),
+    Case("raw file is a symlink to outside the package", _symlink_outside, 3,
+         (f"'{NO_FILE}' is a symbolic link to", "outside the package folder",
+          "copy the file into the package")),
+    Case("missing raw file", lambda root: (root / NO_FILE).unlink(), 1,
+         (NO_FILE, f"raw file of {NO} not found", "put the extract there"), NO, UNREADABLE),
+    Case("missing reference table", lambda root: (root / NO_REFERENCE).unlink(), 3,
+         (f"Error: {NO_REFERENCE}", "not found", "municipality_references")),
+    Case("reference path escapes the package",
+         edit_package(lambda d: d["municipality_references"]["no-2018"].update(
+             file="../no_kommuner_2018.csv")), 3,
+         ("'../no_kommuner_2018.csv' points outside the package folder",)),
+]
+
+
+# --- running a case ---------------------------------------------------------------------------
+
+WATCHED = ("processed", "datapackage.json", "build/site")
+
+
+def _snapshot(root: Path) -> dict[str, bytes]:
+    files: dict[str, bytes] = {}
+    for name in WATCHED:
+        path = root / name
+        paths = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+        files.update({p.relative_to(root).as_posix(): p.read_bytes() for p in paths})
+    return files
+
+
+@pytest.fixture(scope="module")
+def built_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo package built once; each case starts from a copy of its build/ folder."""
+    root = tmp_path_factory.mktemp("built") / "demo"
+    for name in ("schemas", "raw", "reference", "site_templates", "processed"):
+        shutil.copytree(REPO / name, root / name)
+    shutil.copy(REPO / "datapackage.json", root / "datapackage.json")
+    result = CliRunner().invoke(main, ["--root", str(root), "build"])
+    assert result.exit_code == 0, result.output
+    return root
+
+
+def _invoke(root: Path, *args: str):  # noqa: ANN202
+    return CliRunner().invoke(main, ["--root", str(root), *args])
+
+
+def _clean(result, case: Case) -> None:  # noqa: ANN001
+    assert result.exception is None or isinstance(result.exception, SystemExit), (
+        case.name, repr(result.exception))
+    assert "Traceback" not in result.output, result.output
+    assert "Internal error" not in result.output, result.output
+
+
+@pytest.mark.parametrize("case", [
+    pytest.param(c, marks=pytest.mark.xfail(reason=c.xfail, strict=True)) if c.xfail else c
+    for c in CASES], ids=[c.name for c in CASES])
+def test_bad_input_is_refused_clearly_and_changes_nothing(case: Case, demo: Path,
+                                                          built_demo: Path) -> None:
+    shutil.copytree(built_demo / "build", demo / "build")
+    before = _snapshot(demo)
+    assert "build/site/index.html" in before and "datapackage.json" in before
+    case.breaks(demo)
+
+    result = _invoke(demo, "build")
+    _clean(result, case)
+    assert result.exit_code == case.exit_code, result.output
+    for fragment in case.expect:
+        assert fragment in result.output, (fragment, result.output)
+    assert "→" in result.output, f"no advice on what to do:\n{result.output}"
+    assert _snapshot(demo) == before, "a failed build changed its outputs"
+
+    if case.source is not None:
+        result = _invoke(demo, "validate", case.source, "--format", "json")
+        _clean(result, case)
+        assert result.exit_code == 1, result.output
+        report = json.loads(result.stdout)
+        [source] = report["sources"]
+        assert source["id"] == case.source and not source["valid"]
+        assert any(all(e.get(k) == v for k, v in case.error.items()) for e in source["errors"]), (
+            case.error, source["errors"])
+        assert _snapshot(demo) == before
+
+
+def test_the_catalogue_has_at_least_40_cases() -> None:
+    assert len(CASES) >= 40, len(CASES)
+    assert len({c.name for c in CASES}) == len(CASES), "case names must be unique"
+
+
+# --- accepted with a warning, not refused ------------------------------------------------------
+
+
+def test_a_bom_in_a_utf8_file_is_harmless(demo: Path) -> None:
+    as_utf8(change=lambda t: "\ufeff" + t)(demo)
+    result = _invoke(demo, "validate", NO, "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["sources"][0]["rows"] == 1004
+
+
+def test_decomposed_letters_in_values_are_composed_and_reported(demo: Path) -> None:
+    as_utf8(change=lambda t: t.replace("godt med idrettslaget", _nfd("godt med Åse"), 1))(demo)
+    result = _invoke(demo, "validate", NO, "--format", "json")
+    assert result.exit_code == 0, result.output
+    [source] = json.loads(result.stdout)["sources"]
+    assert source["valid"]
+    [warning] = source["warnings"]
+    assert f"{NO_FILE}: line 7: row 6, column kommentar, value" in warning
+    assert "decomposed letters (Unicode NFD); read as composed (NFC)" in warning
+
+
+def test_a_quoted_line_break_alone_is_valid_and_keeps_rows_on_their_lines(demo: Path) -> None:
+    def change(lines: list[str]) -> None:
+        cells = lines[6].split(";")
+        cells[15] = '"Vi samarbeider godt\r\nmed idrettslaget."'
+        lines[6] = ";".join(cells)
+
+    edit_lines(change)(demo)
+    from coprod import pipeline
+    from coprod.project import Project
+    from coprod.read import read_source
+
+    project = Project(demo)
+    codebooks = pipeline.load(project)
+    raw = read_source(project, codebooks.sources[NO])
+    assert raw.frame.height == 1004
+    assert raw.frame["kommentar"][5] == "Vi samarbeider godt\r\nmed idrettslaget."
+    assert [raw.line(r) for r in (5, 6, 7, 1004)] == [6, 7, 9, 1006]
+    assert pipeline.validate(project, codebooks, [NO]).report.valid
+
+
+def test_decomposed_letters_in_an_spss_string_are_composed_and_reported(demo: Path) -> None:
+    sav(lambda f, _: f.with_columns(
+        pl.when(pl.int_range(pl.len()) == 2).then(pl.lit(_nfd("Vi mødes på Åen")))
+        .otherwise(pl.col("bemaerkninger")).alias("bemaerkninger")))(demo)
+    result = _invoke(demo, "validate", DK, "--format", "json")
+    assert result.exit_code == 0, result.output
+    [source] = json.loads(result.stdout)["sources"]
+    [warning] = source["warnings"]
+    assert f"{DK_FILE}: row 3, column bemaerkninger" in warning
+    assert "read as composed (NFC) 'Vi mødes på Åen'" in warning
