@@ -137,3 +137,18 @@ def test_codebook_page_hides_counts_below_the_minimum(tiny: Path) -> None:
         ("<code>dont_know</code>", hidden), ("<code>refused</code>", hidden)]
     # no: yes 2, no 1, dont_know 1: two hidden, none alone
     assert [r[5] for r in rows[:3]] == ["2", hidden, hidden]
+
+
+def test_a_template_naming_an_undefined_value_fails_the_build(tiny: Path) -> None:
+    from click.testing import CliRunner
+
+    from coprod.cli import main
+
+    page = tiny / "site_templates" / "sources.html"
+    page.write_text(page.read_text(encoding="utf-8").replace(
+        "{% block content %}", "{% block content %}{{ no_such_value }}", 1), encoding="utf-8")
+    result = CliRunner().invoke(main, ["--root", str(tiny), "build"])
+    assert result.exit_code == 3
+    assert "site_templates/sources.html" in result.output
+    assert "'no_such_value' is undefined" in result.output
+    assert not (tiny / "build" / "site").exists()  # nothing half-rendered
