@@ -160,6 +160,10 @@ def render_site(project: Project, codebooks: Codebooks) -> dict[str, bytes]:
         "tables": codebooks.tables,
         "frames": tables,
         "waves": sorted({s.wave for s in codebooks.sources.values()}),
+        # A build is named by its content, not its clock, so that rebuilding gives the same
+        # bytes: the first digits of the descriptor's hash, which pins every table.
+        "build_id": hashlib.sha256(project.datapackage.read_bytes()).hexdigest()[:12]
+        if project.datapackage.is_file() else "unbuilt",
     }
 
     def page(template: str, path: str, **context: object) -> None:
