@@ -72,7 +72,8 @@ def test_interrupting_a_build_keeps_whole_outputs(two_states, sig: int) -> None:
         process.send_signal(sig)
         code = process.wait()
         if sig == signal.SIGTERM and code != 0:
-            assert code == 130, process.stderr.read()
+            # 130 once coprod has installed its handler; before that, Python's default: killed
+            assert code in (130, -signal.SIGTERM), process.stderr.read()
         recover_interrupted(Project(root))  # what the next coprod run does first
         package, site = _snapshot(root)
         # Each stage's outputs are whole: all previous or all new, never a mix.
