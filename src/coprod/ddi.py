@@ -11,10 +11,10 @@ import polars as pl
 
 from .codebook import Codebooks, Labels
 from .describe import lineage
+from .pages import country_names
 
 NAMESPACE = "ddi:codebook:2_5"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-COUNTRIES = {"dk": ("DK", "Denmark"), "no": ("NO", "Norway")}
 
 
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrib: str) -> ET.Element:
@@ -55,8 +55,8 @@ def ddi_bytes(codebooks: Codebooks, tables: dict[str, pl.DataFrame]) -> bytes:
     for wave in sorted({s.wave for s in codebooks.sources.values()}):
         _sub(summary, "timePrd", str(wave), event="single")
     for country in sorted({s.country for s in codebooks.sources.values()}):
-        abbr, name = COUNTRIES.get(country, (country.upper(), country))
-        _sub(summary, "nation", name, abbr=abbr)
+        _sub(summary, "nation", country_names(codebooks).get(country, country),
+             abbr=country.upper())
     _sub(summary, "dataKind", "synthetic demo data" if package.synthetic else "survey data")
     access = _sub(_sub(study, "dataAccs"), "useStmt")
     for lic in package.licenses:

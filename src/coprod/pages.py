@@ -18,7 +18,11 @@ from .summary import (
     weighted_share,
 )
 
-COUNTRY_NAMES = {"dk": "Denmark", "no": "Norway"}
+
+def country_names(codebooks: Codebooks) -> dict[str, str]:
+    """Country code -> English name, from the harmonized codebooks' ``country`` categories."""
+    return {c.value: c.label.get() for table in codebooks.tables.values()
+            if "country" in table.variables for c in table.variables["country"].categories}
 
 
 def with_categories(frame: pl.DataFrame, table: HarmonizedTable, codebooks: Codebooks
@@ -36,7 +40,7 @@ def with_categories(frame: pl.DataFrame, table: HarmonizedTable, codebooks: Code
 
 def source_label(codebooks: Codebooks, source_id: str) -> str:
     source = codebooks.sources[source_id]
-    return f"{COUNTRY_NAMES.get(source.country, source.country)} {source.wave}"
+    return f"{country_names(codebooks).get(source.country, source.country)} {source.wave}"
 
 
 # --- variable pages ------------------------------------------------------------------------
@@ -134,9 +138,6 @@ def variable_pages(codebooks: Codebooks, table: HarmonizedTable, frame: pl.DataF
 def _group_labels(table: HarmonizedTable, by: list[str], group: tuple[str, ...]) -> list[str]:
     labels = []
     for variable, value in zip(by, group, strict=True):
-        if variable == "country":
-            labels.append(COUNTRY_NAMES.get(value, value))
-            continue
         names = {c.value: c.label.get() for c in table.variables[variable].categories}
         labels.append(names.get(value, value))
     return labels

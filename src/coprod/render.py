@@ -27,7 +27,7 @@ from .describe import availability
 from .errors import ConfigError
 from .export import table_exports
 from .pages import (
-    COUNTRY_NAMES,
+    country_names,
     search_index,
     summaries,
     variable_pages,
@@ -104,7 +104,7 @@ def _json_ld(codebooks: Codebooks, tables: dict[str, pl.DataFrame],
         "keywords": package.keywords,
         "isAccessibleForFree": True,
         "temporalCoverage": f"{waves[0]}/{waves[-1]}" if waves else None,
-        "spatialCoverage": [{"@type": "Country", "name": COUNTRY_NAMES[c]}
+        "spatialCoverage": [{"@type": "Country", "name": country_names(codebooks).get(c, c)}
                             for c in sorted({s.country for s in codebooks.sources.values()})],
         "variableMeasured": variables,
         "distribution": [{"@type": "DataDownload", "name": d.path.rsplit("/", 1)[-1],
@@ -154,7 +154,7 @@ def render_site(project: Project, codebooks: Codebooks) -> dict[str, bytes]:
                       for name, frame in tables.items()}
     common = {
         "package": codebooks.package,
-        "countries": COUNTRY_NAMES,
+        "countries": country_names(codebooks),
         "human_size": _human_size,
         "source_books": codebooks.sources,
         "tables": codebooks.tables,
