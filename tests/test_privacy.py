@@ -3,15 +3,21 @@ with exit 4, naming file and field, and nothing is written."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 import yaml
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import NO_SOURCE, write_yaml
 from coprod.cli import main
-from coprod.privacy import scan_text
+from coprod.privacy import PREFILTER, _scan_file, scan_table, scan_text
 
 
 def _kinds(text: str) -> list[str]:
@@ -120,3 +126,34 @@ def test_a_local_path_in_a_label_fails_the_build(tiny: Path) -> None:
     result = _build(tiny)
     assert result.exit_code == 4, result.output
     assert "size metadata label: looks like a local path" in result.output
+
+
+# --- the Rust prefilter never drops a value the patterns would flag ------------------------------
+
+_PIECES = ["0", "1", "4", "5", "7", "9", "00", "45", "47", "010190", "1234", "15076500565", " ",
+           "-", ".", ",", "+", "@", "a", "é", "\u0301", "_", "\n", "/", "٣", "x.dk", "²"]
+
+
+@given(st.lists(st.sampled_from(_PIECES), max_size=14).map("".join))
+@settings(max_examples=2000, deadline=None)
+def test_prefilter_keeps_everything_the_patterns_flag(text: str) -> None:
+    if list(scan_text(text)):
+        assert re.search(PREFILTER, text) is not None
+        assert pl.Series([text]).str.contains(PREFILTER)[0], text
+
+
+def test_a_table_is_scanned_like_its_parquet_bytes() -> None:
+    """The build scans the Arrow table a Parquet file is written from; the hits are those of
+    the bytes read back: values, dictionaries and metadata."""
+    table = pa.table({
+        "id": pa.array(["a-1", "a-2", None, "ring 010190-1234"]),
+        "code": pa.DictionaryArray.from_arrays(
+            pa.array([0, 0, None, 0], pa.int16()), pa.array(["x", "ola@example.no"])),
+    }).replace_schema_metadata({"note": "tlf. +47 12 34 56 78"})
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink)
+    from_table = list(scan_table("t.parquet", table))
+    assert from_table == list(_scan_file("t.parquet", sink.getvalue().to_pybytes(), ()))
+    assert {(h.field, h.kind) for h in from_table} == {
+        ("metadata note", "a phone number"), ("column id", "a CPR number"),
+        ("column code", "an e-mail address")}

@@ -121,14 +121,21 @@ def harmonize_validated(validated: Validated) -> Harmonized:
     return harmonize(validated.codebooks, validated.frames, validated.municipalities)
 
 
-def write_package(project: Project, codebooks: Codebooks, harmonized: Harmonized) -> list[Path]:
+def package_files(project: Project, codebooks: Codebooks,
+                  harmonized: Harmonized) -> dict[Path, bytes]:
+    """The package's output files, through the privacy gate (nothing is written)."""
     from .privacy import check, local_paths
-    from .write import package_files
+    from .write import package_files as files_of
 
-    files = package_files(codebooks, harmonized.tables, project.root)
-    check({project.relative(path): data for path, data in files.items()},
-          local_paths(project.root))
-    return publish(files, journal(project))
+    package = files_of(codebooks, harmonized.tables, project.root)
+    check({project.relative(path): data for path, data in package.files.items()},
+          local_paths(project.root),
+          {project.relative(path): table for path, table in package.arrow.items()})
+    return package.files
+
+
+def write_package(project: Project, codebooks: Codebooks, harmonized: Harmonized) -> list[Path]:
+    return publish(package_files(project, codebooks, harmonized), journal(project))
 
 
 def write_site(project: Project, codebooks: Codebooks) -> Path:
@@ -162,15 +169,10 @@ def reproducibility(project: Project, progress: Progress = _quiet) -> list[str]:
     """The committed outputs that differ from what a fresh build produces (nothing is written).
     The reproducibility gate for CI: an empty list means processed/ and datapackage.json are
     exactly what the raw files and codebooks give."""
-    from .privacy import check, local_paths
-    from .write import package_files
-
     codebooks = load(project)
     validated = validate(project, codebooks, progress=progress)
     harmonized = harmonize_validated(validated)
-    files = package_files(codebooks, harmonized.tables, project.root)
-    check({project.relative(path): data for path, data in files.items()},
-          local_paths(project.root))
+    files = package_files(project, codebooks, harmonized)
     differing = [project.relative(path) for path, data in files.items()
                  if not path.is_file() or path.read_bytes() != data]
     expected = set(files)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping as MappingType
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -172,19 +173,27 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+@dataclass(frozen=True)
+class PackageFiles:
+    files: dict[Path, bytes]  # ``processed/*.parquet``, ``processed/codebook.json``, descriptor
+    arrow: dict[Path, pa.Table]  # the table each Parquet file was written from
+
+
 def package_files(codebooks: Codebooks, tables: MappingType[str, pl.DataFrame],
-                  root: Path) -> dict[Path, bytes]:
+                  root: Path) -> PackageFiles:
     """The bytes of ``processed/*.parquet``, ``processed/codebook.json`` and
-    ``datapackage.json``, ready to publish."""
+    ``datapackage.json``, ready to publish, with the Arrow tables behind the Parquet files."""
     files: dict[Path, bytes] = {}
+    arrow: dict[Path, pa.Table] = {}
     hashes: dict[str, str] = {}
     for name, frame in tables.items():
         spec = codebooks.tables[name]
         schema = arrow_schema(spec, codebooks.package, lineage(codebooks, name))
-        data = parquet_bytes(to_arrow(frame.select(output_columns(spec)), schema))
-        files[root / "processed" / f"{name}.parquet"] = data
-        hashes[name] = sha256(data)
+        path = root / "processed" / f"{name}.parquet"
+        arrow[path] = to_arrow(frame.select(output_columns(spec)), schema)
+        files[path] = parquet_bytes(arrow[path])
+        hashes[name] = sha256(files[path])
     files[root / "processed" / "codebook.json"] = json_bytes(
         codebook_document(codebooks, tables))
     files[root / "datapackage.json"] = json_bytes(descriptor(codebooks, hashes))
-    return files
+    return PackageFiles(files, arrow)
