@@ -11,7 +11,15 @@ from collections.abc import Mapping as MappingType
 
 import polars as pl
 
-from .codebook import AnyOf, ClassesOf, Codebooks, HarmonizedVariable, Mapping, SourceCodebook
+from .codebook import (
+    AnyOf,
+    ClassesOf,
+    Codebooks,
+    HarmonizedTable,
+    HarmonizedVariable,
+    Mapping,
+    SourceCodebook,
+)
 
 AVAILABLE, PARTIAL, NOT_ASKED = "available", "partial", "not_asked"
 
@@ -95,19 +103,42 @@ def availability(codebooks: Codebooks, table: str,
     spec = codebooks.tables[table]
     major = {(v, s) for note in spec.comparability if note.severity == "major"
              for v in note.variables for s in note.sources}
-    sources = sorted(frame["source"].unique().to_list())
-    out: dict[str, dict[str, str]] = {}
-    for name, var in spec.variables.items():
-        column = f"{name}_missing" if var.missing_column else name
-        per_source = {}
-        for source_id in sources:
-            values = frame.filter(pl.col("source") == source_id)[column]
-            # Enum while harmonizing; Categorical once read back from Parquet for the site.
-            coded = isinstance(values.dtype, pl.Enum | pl.Categorical)
-            asked = not coded or not (values.cast(pl.String) == "not_asked").all()
-            per_source[source_id] = (NOT_ASKED if not asked else
-                                     PARTIAL if (name, source_id) in major else AVAILABLE)
-        out[name] = per_source
+    # Enum while harmonizing; Categorical once read back from Parquet for the site.
+    coded = {name: column for name, column in _counted_columns(spec).items()
+             if isinstance(frame.schema[column], pl.Enum | pl.Categorical)}
+    asked = (frame.group_by("source")
+             .agg(pl.col(column).ne("not_asked").any().alias(name)
+                  for name, column in coded.items())
+             .sort("source"))
+    out: dict[str, dict[str, str]] = {name: {} for name in spec.variables}
+    for row in asked.iter_rows(named=True):
+        source_id = row["source"]
+        for name in spec.variables:
+            out[name][source_id] = (NOT_ASKED if not row.get(name, True) else
+                                    PARTIAL if (name, source_id) in major else AVAILABLE)
+    return out
+
+
+def _counted_columns(spec: HarmonizedTable) -> dict[str, str]:
+    """variable → the column whose categories are counted: its missing-reason column, or the
+    variable itself when it is categorical (the missing reasons are among its categories)."""
+    return {name: f"{name}_missing" if var.missing_column else name
+            for name, var in spec.variables.items()
+            if var.type == "categorical" or var.missing_column}
+
+
+def frequencies(spec: HarmonizedTable, frame: pl.DataFrame) -> dict[str, dict[str, dict]]:
+    """variable → source → category (``<value>`` for a value) → rows, in sorted order; the
+    columns are counted in parallel."""
+    counted = _counted_columns(spec)
+    queries = [frame.lazy().group_by("source", column).len()
+               .with_columns(pl.col(column).cast(pl.String)).sort("source", column)
+               for column in counted.values()]
+    out: dict[str, dict[str, dict]] = {}
+    for name, counts in zip(counted, pl.collect_all(queries), strict=True):
+        per_source: dict[str, dict[str, int]] = out.setdefault(name, {})
+        for source_id, value, n in counts.iter_rows():
+            per_source.setdefault(source_id, {})["<value>" if value is None else value] = n
     return out
 
 
@@ -122,7 +153,7 @@ def _source_entry(source: SourceCodebook) -> dict:
             "municipality_reference": source.municipality.reference}
 
 
-def _variable_entry(name: str, var: HarmonizedVariable, frame: pl.DataFrame,
+def _variable_entry(name: str, var: HarmonizedVariable, counts: MappingType,
                     lineages: MappingType, available: MappingType, notes: list) -> dict:
     entry: dict = {"name": name, "type": var.type, "group": var.group,
                    "label": _labels(var.label)}
@@ -133,14 +164,8 @@ def _variable_entry(name: str, var: HarmonizedVariable, frame: pl.DataFrame,
     if var.categories:
         entry["categories"] = [{"value": c.value, "code": c.code, "label": _labels(c.label)}
                                for c in var.categories]
-    counted = f"{name}_missing" if var.missing_column else name
-    if var.type == "categorical" or var.missing_column:
-        counts = (frame.group_by("source", counted).len()
-                  .with_columns(pl.col(counted).cast(pl.String)).sort("source", counted))
-        frequencies: dict[str, dict[str, int]] = {}
-        for source_id, value, n in counts.iter_rows():
-            frequencies.setdefault(source_id, {})["<value>" if value is None else value] = n
-        entry["frequencies"] = frequencies
+    if name in counts:
+        entry["frequencies"] = counts[name]
     entry["lineage"] = lineages[name]
     entry["availability"] = available[name]
     entry["comparability"] = [{"sources": n.sources, "severity": n.severity,
@@ -167,10 +192,11 @@ def codebook_document(codebooks: Codebooks, tables: MappingType[str, pl.DataFram
         spec = codebooks.tables[name]
         lineages = lineage(codebooks, name)
         available = availability(codebooks, name, frame)
+        counts = frequencies(spec, frame)
         document["tables"][name] = {
             "title": _labels(spec.title), "description": _labels(spec.description),
             "universe": _labels(spec.universe), "rows": frame.height,
-            "variables": {v: _variable_entry(v, var, frame, lineages, available,
+            "variables": {v: _variable_entry(v, var, counts, lineages, available,
                                              spec.comparability)
                           for v, var in spec.variables.items()},
         }
