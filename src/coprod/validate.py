@@ -11,13 +11,15 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
-import pandera.polars as pa
 import polars as pl
-from pandera.config import ValidationDepth, config_context
 
 from .codebook import Codebooks, SourceCodebook, SourceVariable
 from .errors import CoprodError
+from .imports import pandera_polars
 from .read import RawTable
+
+pa = pandera_polars()
+from pandera.config import ValidationDepth, config_context  # noqa: E402 - after pandera_polars
 
 # The catalogue of checks (frictionless-style): a stable slug, and a message template with the
 # advice a steward needs. Templates may use {column}, {value}, {type}, {detail}.

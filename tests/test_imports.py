@@ -1,0 +1,31 @@
+"""Lazy imports: `coprod --help` loads no data stack, and validation loads pandera without
+pandas (pandera imports it for an API coprod does not use)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+PROBE = "import sys; {code}; print(sorted(m for m in {mods} if m in sys.modules))"
+
+
+def _loaded(code: str, modules: tuple[str, ...]) -> list[str]:
+    script = PROBE.format(code=code, mods=modules)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         check=True)
+    return eval(out.stdout)  # noqa: S307 - our own printed list of names
+
+
+def test_help_loads_no_data_stack() -> None:
+    code = ("from click.testing import CliRunner; from coprod.cli import main; "
+            "assert CliRunner().invoke(main, ['--help']).exit_code == 0")
+    assert _loaded(code, ("polars", "pyarrow", "pandera", "pandas", "pyreadstat")) == []
+
+
+def test_validation_loads_pandera_without_pandas() -> None:
+    assert _loaded("import coprod.validate", ("pandera", "pandas")) == ["pandera"]
+
+
+def test_pandas_is_still_importable_after_validation() -> None:
+    code = "import coprod.validate, pandas; assert pandas.DataFrame({'a': [1]}).shape == (1, 1)"
+    assert _loaded(code, ("pandas",)) == ["pandas"]
