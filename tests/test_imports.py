@@ -1,5 +1,5 @@
-"""Lazy imports: `coprod --help` loads no data stack, and validation loads pandera without
-pandas (pandera imports it for an API coprod does not use)."""
+"""Lazy imports: `coprod --help` loads no data stack, and validation runs pandera without pandas
+and hypothesis (pandera imports them for APIs coprod does not use)."""
 
 from __future__ import annotations
 
@@ -22,10 +22,18 @@ def test_help_loads_no_data_stack() -> None:
     assert _loaded(code, ("polars", "pyarrow", "pandera", "pandas", "pyreadstat")) == []
 
 
-def test_validation_loads_pandera_without_pandas() -> None:
-    assert _loaded("import coprod.validate", ("pandera", "pandas")) == ["pandera"]
+VALIDATE_DEMO = (
+    "from pathlib import Path; import coprod; from coprod import pipeline; "
+    "from coprod.project import Project; project = Project(Path(coprod.__file__).parents[2]); "
+    "validated = pipeline.validate(project, pipeline.load(project)); "
+    "assert validated.report.valid and validated.frames")
+
+
+def test_validation_runs_pandera_without_pandas_or_hypothesis() -> None:
+    loaded = _loaded(VALIDATE_DEMO, ("pandera", "pandas", "hypothesis"))
+    assert loaded == ["pandera"]
 
 
 def test_pandas_is_still_importable_after_validation() -> None:
-    code = "import coprod.validate, pandas; assert pandas.DataFrame({'a': [1]}).shape == (1, 1)"
+    code = VALIDATE_DEMO + "; import pandas; assert pandas.DataFrame({'a': [1]}).shape == (1, 1)"
     assert _loaded(code, ("pandas",)) == ["pandas"]

@@ -15,7 +15,7 @@ import polars as pl
 
 from .codebook import Codebooks, SourceCodebook, SourceVariable
 from .errors import CoprodError
-from .imports import pandera_polars
+from .imports import optional_modules_hidden, pandera_polars
 from .read import RawTable
 
 pa = pandera_polars()
@@ -329,7 +329,8 @@ def validate_source(raw: RawTable, source: SourceCodebook, codebooks: Codebooks,
 
 def _failure_cases(schema: pa.DataFrameSchema, frame: pl.DataFrame) -> list[tuple[str, str, int]]:
     # Validation is always on and always checks data, whatever PANDERA_* settings say.
-    with config_context(validation_enabled=True, validation_depth=ValidationDepth.SCHEMA_AND_DATA):
+    with config_context(validation_enabled=True, validation_depth=ValidationDepth.SCHEMA_AND_DATA
+                        ), optional_modules_hidden():
         try:
             schema.validate(frame, lazy=True)
         except pa.errors.SchemaErrors as exc:
