@@ -303,19 +303,16 @@ def harmonize(ctx: Context) -> None:
     """
     from . import pipeline
 
-    def action() -> list[Path]:
+    def action() -> pipeline.Packaged:
         project = ctx.project()
         codebooks = pipeline.load(project)
-        with pipeline.locked(project):
-            with progress() as report_progress:
-                validated = pipeline.validate(project, codebooks, progress=report_progress)
-            pipeline.write_report(project, validated.report)
-            harmonized = pipeline.harmonize_validated(validated)
-            for warning in harmonized.warnings:
-                click.echo(f"warning: {warning}", err=True)
-            return pipeline.write_package(project, codebooks, harmonized)
+        with pipeline.locked(project), progress() as report_progress:
+            return pipeline.package(project, codebooks, report_progress)
 
-    changed = run(ctx, action)
+    packaged = run(ctx, action)
+    for warning in packaged.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    changed = packaged.changed
     click.echo(f"Wrote {len(changed)} changed file(s)." if changed else "Outputs unchanged.")
 
 

@@ -138,6 +138,26 @@ def write_package(project: Project, codebooks: Codebooks, harmonized: Harmonized
     return publish(package_files(project, codebooks, harmonized), journal(project))
 
 
+@dataclass(frozen=True)
+class Packaged:
+    changed: list[Path]  # the outputs whose bytes changed
+    warnings: tuple[str, ...]
+
+
+def package(project: Project, codebooks: Codebooks, progress: Progress = _quiet) -> Packaged:
+    """validate (and write its report) → harmonize → write processed/ and datapackage.json.
+    The validated frames are let go once harmonized, before the Parquet files are made."""
+    validated = validate(project, codebooks, progress=progress)
+    write_report(project, validated.report)
+    warnings = tuple(f"{s.id}: {w}" for s in validated.report.sources for w in s.warnings)
+    progress("harmonizing")
+    harmonized = harmonize_validated(validated)
+    del validated
+    progress("writing processed/ and datapackage.json")
+    changed = write_package(project, codebooks, harmonized)
+    return Packaged(changed, warnings + harmonized.warnings)
+
+
 def write_site(project: Project, codebooks: Codebooks) -> Path:
     """Render the site into a staging folder and swap it in whole."""
     from .privacy import check, local_paths
@@ -248,14 +268,9 @@ def _build(project: Project, *, force: bool, progress: Progress) -> BuildResult:
                                               outputs_present(project, "package", codebooks))
     if reason:
         progress(f"package: {reason}")
-        validated = validate(project, codebooks, progress=progress)
-        write_report(project, validated.report)
-        progress("harmonizing")
-        harmonized = harmonize_validated(validated)
-        progress("writing processed/ and datapackage.json")
-        result.changed += write_package(project, codebooks, harmonized)
-        result.warnings = tuple(f"{s.id}: {w}" for s in validated.report.sources
-                                for w in s.warnings) + harmonized.warnings
+        packaged = package(project, codebooks, progress)
+        result.changed += packaged.changed
+        result.warnings = packaged.warnings
         result.ran.append(f"package ({reason})")
         state = {**state, "package": inputs["package"]}
         inputs = stage_inputs(project, codebooks)  # the site depends on the new outputs
