@@ -233,3 +233,50 @@ def test_a_record_of_the_wrong_length_names_its_line(folder: Path, rows: list[li
     fields = len(COLUMNS) + (1 if extra else -1)
     assert f"line {expected}, row {row + 1}" in caught.value.message
     assert f"{fields} fields where the header has {len(COLUMNS)}" in caught.value.message
+
+
+# --- integers parsed while reading are what validating the text gives ------------------------
+
+# Integer cells as files have them: plain, padded, signed, zero-led, blank, spaces only, quoted,
+# out of range; then some that polars does not parse as integers (trailing spaces, a decimal,
+# words, too large for 64 bits).
+PARSING = ["1", "0", "9", "12", " 1", "+1", "01", "", " ", '""', '" 1"', '" "', "-1", "2000"]
+INTEGER_CELLS = [*PARSING, "1 ", "1.0", "x", "9223372036854775808", "\t"]
+
+
+@st.composite
+def integer_cells(draw: st.DrawFn) -> list[str]:
+    n = draw(st.integers(1, 12))
+    kinds = draw(st.sampled_from([PARSING, INTEGER_CELLS]))
+    numbers = [str, lambda i: f" {i}", lambda i: f"+{i}", lambda i: f"0{i}"]
+    if kinds is INTEGER_CELLS:
+        numbers.append(lambda i: f"{i}.0")
+    rows = []
+    for i in range(1, n + 1):
+        number = draw(st.sampled_from(numbers))(i)
+        cells = [draw(st.sampled_from(kinds)) for _ in range(3)]
+        rows.append(";".join([number, "0301", *cells, "", "1,0"]) + "\r\n")
+    return rows
+
+
+@SETTINGS
+@given(records=integer_cells())
+def test_parsing_integers_while_reading_gives_what_the_text_gives(folder: Path,
+                                                                  records: list[str]) -> None:
+    """Where the integer columns parse while reading, validation finds what it finds in the
+    text, and the same typed frame; where they do not, the file is read as text."""
+    _read(folder, records)  # writes the file
+    codebooks = _codebooks(no_source, table)
+    text = read_source(Project(folder), no_source)
+    parsed = read_source(Project(folder), no_source, parse_integers=True)
+    assert text.parsed == ()
+    expected, expected_report = validate_source(text, no_source, codebooks, MUNICIPALITIES)
+    typed, report = validate_source(parsed, no_source, codebooks, MUNICIPALITIES)
+    if not parsed.parsed:
+        assert parsed.frame.equals(text.frame)
+        return
+    assert parsed.parsed == ("løpenr", "samarbeid", "partner", "ansatte")
+    assert report.valid == expected_report.valid, expected_report.errors
+    if report.valid:
+        assert typed is not None and expected is not None
+        assert typed.equals(expected)

@@ -78,7 +78,7 @@ def validate(project: Project, codebooks: Codebooks, ids: Iterable[str] = (),
         municipalities[source_id] = load_municipalities(project, codebooks.package,
                                                         source.municipality.reference)
         try:
-            raw = read_source(project, source)
+            raw = read_source(project, source, parse_integers=True)
         except RawFileError as exc:
             problem = Problem(getattr(exc, "row", None), getattr(exc, "column", None),
                               getattr(exc, "value", None), "unreadable-file", str(exc),
@@ -86,6 +86,10 @@ def validate(project: Project, codebooks: Codebooks, ids: Iterable[str] = (),
             reports.append(SourceReport(source_id, source.file, 0, (problem,)))
             continue
         frame, report = validate_source(raw, source, codebooks, municipalities[source_id].names)
+        if not report.valid and raw.parsed:  # problems quote cells as the file has them
+            raw = read_source(project, source)
+            frame, report = validate_source(raw, source, codebooks,
+                                            municipalities[source_id].names)
         reports.append(report)
         if keep_raw:
             raw_frames[source_id] = raw.frame

@@ -156,12 +156,15 @@ OTHER_DIGITS = r"[\p{Nd}--[0-9]]"  # decimal digits of other scripts (Arabic-Ind
 POLARS_TYPES = {"integer": pl.Int64, "number": pl.Float64, "string": pl.String, "date": pl.Date}
 
 
-def _typed(expr: pl.Expr, var: SourceVariable, decimal: str, numeric_source: bool,
+def _typed(expr: pl.Expr, var: SourceVariable, decimal: str, raw_type: pl.DataType,
            strip: bool = True) -> pl.Expr:
     """Convert one raw column to the codebook's type; a cell that does not convert becomes null
-    (and is reported by comparing with the raw cell). Spaces around a value are ignored;
-    ``strip=False`` skips stripping them where a value with spaces fails to convert anyway."""
-    if numeric_source:  # SPSS numerics arrive as floats
+    (and is reported by comparing with the raw cell). Spaces around a value are ignored, and a
+    cell of spaces is blank; ``strip=False`` skips stripping them where a value with spaces
+    fails to convert anyway."""
+    if raw_type.is_integer():  # parsed while reading (see coprod.read)
+        return expr.cast(POLARS_TYPES[var.type])
+    if raw_type.is_numeric():  # SPSS numerics arrive as floats
         if var.type == "integer":
             return pl.when(expr == expr.floor()).then(expr).cast(pl.Int64, strict=False)
         if var.type == "number":
@@ -280,14 +283,14 @@ def validate_source(raw: RawTable, source: SourceCodebook, codebooks: Codebooks,
     raw_text = _Texts(frame)
     def typed_columns(names: list[str], strip: bool) -> list[pl.Expr]:
         return [_typed(pl.col(n), source.variables[n], source.dialect.decimal,
-                       frame.schema[n].is_numeric(), strip).alias(n) for n in names]
+                       frame.schema[n], strip).alias(n) for n in names]
 
     # Stripping spaces costs more than converting: integers are converted as they are, and
     # only a column with cells that did not convert is converted again, stripped.
     typed = frame.select(typed_columns(declared, strip=False))
     again = [n for n in declared if typed[n].null_count() > frame[n].null_count()]
     if again:
-        typed = typed.with_columns(typed_columns(again, strip=True))
+        typed = typed.with_columns(frame.select(typed_columns(again, strip=True)))
     # A cell that was not empty but did not convert is a type error; it is not checked further.
     context = _Context(raw, source, codebooks, municipalities)
     bad_type = frame.select(
@@ -302,6 +305,8 @@ def validate_source(raw: RawTable, source: SourceCodebook, codebooks: Codebooks,
             hint = " (decimal comma, no thousands separator)"
         for index in rows.to_list():
             value = raw_text[name][index]
+            if not value.strip():  # a cell of spaces is blank: the checks below judge it
+                continue
             problems.append(problem("type-error", row=index + 1, column=name, value=value,
                                     line=raw.line(index + 1), type=var.type, detail=hint,
                                     advice=_advice(value, name, "type-error", context)))
