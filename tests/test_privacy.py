@@ -3,11 +3,10 @@ with exit 4, naming file and field, and nothing is written."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
-import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 import yaml
@@ -138,8 +137,7 @@ _PIECES = ["0", "1", "4", "5", "7", "9", "00", "45", "47", "010190", "1234", "15
 @settings(max_examples=2000, deadline=None)
 def test_prefilter_keeps_everything_the_patterns_flag(text: str) -> None:
     if list(scan_text(text)):
-        assert re.search(PREFILTER, text) is not None
-        assert pl.Series([text]).str.contains(PREFILTER)[0], text
+        assert pc.match_substring_regex(pa.array([text]), PREFILTER)[0].as_py(), text
 
 
 def test_a_table_is_scanned_like_its_parquet_bytes() -> None:
@@ -157,3 +155,10 @@ def test_a_table_is_scanned_like_its_parquet_bytes() -> None:
     assert {(h.field, h.kind) for h in from_table} == {
         ("metadata note", "a phone number"), ("column id", "a CPR number"),
         ("column code", "an e-mail address")}
+
+
+@pytest.mark.parametrize("path", ["/home/ann.b+c (x)[1]", r"C:\Users\ann\Esc\Eape"])
+def test_a_local_path_in_a_column_is_found_whatever_its_characters(path: str) -> None:
+    table = pa.table({"note": [f"see {path}/raw.csv", "a.b+c (x)[1]", None]})
+    hits = list(scan_table("t.parquet", table, (path,)))
+    assert [(h.field, h.kind, h.text) for h in hits] == [("column note", "a local path", path)]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path, PurePath
@@ -32,11 +33,12 @@ EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}", re.IGNORECASE)
 PHONE = re.compile(r"(?<![\w.,])(?:(?:\+|00)(?:45|47)[ -]?\d{2}[ -]?\d{2}[ -]?\d{2}[ -]?\d{2}"
                    r"|\d{2} \d{2} \d{2} \d{2}|\d{3} \d{2} \d{3})(?![\w.,])")
 # Keeps every value the patterns above can match, and few others, so that a column of a million
-# values is sifted in Rust and only the kept values meet the Python patterns: six digits after
-# the start or a character that is not an ASCII word character or one of ".,-" (wider than the
-# patterns' look-behind, whose \w is Unicode: a superset); an "@"; a digit, a space and a digit;
-# a +45/+47/0045/0047 prefix. Both regex engines read \d as a Unicode decimal digit.
-PREFILTER = r"(?:^|[^0-9A-Za-z_.,-])\d{6}|@|\d \d|(?:\+|00)4[57]"
+# values is sifted by Arrow (RE2, on the column as it is, without the GIL) and only the kept
+# values meet the Python patterns: six digits after the start or a character that is not an
+# ASCII word character or one of ".,-" (wider than the patterns' look-behind, whose \w is
+# Unicode: a superset); an "@"; a digit, a space and a digit; a +45/+47/0045/0047 prefix.
+# \p{Nd} is what Python's \d is: a decimal digit of any script.
+PREFILTER = r"(?:^|[^0-9A-Za-z_.,-])\p{Nd}{6}|@|\p{Nd} \p{Nd}|(?:\+|00)4[57]"
 
 
 @dataclass(frozen=True)
@@ -99,16 +101,22 @@ def scan_text(text: str, local: tuple[str, ...] = ()) -> Iterator[tuple[str, str
 
 def _candidates(columns: Mapping[str, pa.ChunkedArray], local: tuple[str, ...]
                 ) -> dict[str, list[str]]:
-    """The distinct values of each string column that the prefilter (or a local path) keeps,
-    sifted for all columns at once, in parallel."""
-    import polars as pl
+    """The distinct values of each string column that the prefilter (or a local path) keeps;
+    the columns are sifted on two threads."""
+    import pyarrow.compute as pc
 
-    pattern = "|".join([PREFILTER, *(re.escape(path) for path in local)])
-    queries = [pl.LazyFrame([pl.Series("value", values)])
-               .filter(pl.col("value").str.contains(pattern)).unique().sort("value")
-               for values in columns.values()]
-    kept = pl.collect_all(queries)
-    return {name: frame["value"].to_list() for name, frame in zip(columns, kept, strict=True)}
+    # One pass per column: the local paths join the pattern as literals (RE2's \Q...\E).
+    quoted = [path for path in local if r"\E" not in path]
+    pattern = "|".join([PREFILTER, *(rf"\Q{path}\E" for path in quoted)])
+
+    def sift(values: pa.ChunkedArray) -> list[str]:
+        kept = pc.match_substring_regex(values, pattern)
+        for path in set(local) - set(quoted):
+            kept = pc.or_(kept, pc.match_substring(values, path))
+        return sorted(v for v in pc.unique(pc.filter(values, kept)).to_pylist() if v is not None)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(zip(columns, pool.map(sift, columns.values()), strict=True))
 
 
 def scan_table(name: str, table: pa.Table, local: tuple[str, ...] = ()) -> Iterator[Hit]:
