@@ -26,7 +26,7 @@ from .codebook import (
     SourceCodebook,
 )
 from .errors import GateError
-from .reconcile import reconcile
+from .reconcile import reconcile, source_counts
 from .reference import Municipalities
 
 NUMERIC = {"integer": pl.Int64, "number": pl.Float64}
@@ -70,14 +70,15 @@ def harmonize(codebooks: Codebooks, frames: dict[str, pl.DataFrame],
             if source.id not in frames:
                 continue
             frame = frames[source.id]
-            uncovered += _coverage(source, frame)
-            warnings += _unused_mappings(source, frame)
+            counts = source_counts(frame, source)
+            uncovered += _coverage(source, counts)
+            warnings += _unused_mappings(source, counts)
             if uncovered:
                 continue
             part = harmonize_source(frame, source, table, codebooks.package,
                                     municipalities[source.id])
-            broken += _partly_not_asked(part, source, table) + reconcile(frame, part, source,
-                                                                         table)
+            broken += _partly_not_asked(part, source, table) + reconcile(
+                frame, part, source, table, counts)
             parts.append(part)
         if parts:
             tables[name] = pl.concat(parts, how="vertical")
@@ -252,27 +253,26 @@ def _any_of(name: str, var: HarmonizedVariable, rule: AnyOf, package: Package,
     return expr.cast(enum_of(var, package)).alias(name)
 
 
-def _coverage(source: SourceCodebook, frame: pl.DataFrame) -> list[str]:
-    """Codes in the data that a categorical mapping does not account for."""
+def _coverage(source: SourceCodebook, counts: dict[str, dict]) -> list[str]:
+    """Codes in the data (as counted by :func:`source_counts`) that a categorical mapping does
+    not account for."""
     problems = []
     for name, mapping in source.mappings.items():
         if not isinstance(mapping, Mapping) or mapping.recode is None:
             continue
-        known = [*mapping.recode, *source.variables[mapping.from_].missing]
-        counts = (frame.select(pl.col(mapping.from_).alias("code"))
-                  .filter(pl.col("code").is_not_null() & ~pl.col("code").is_in(known))
-                  .group_by("code").len().sort("code"))
-        for code, count in counts.iter_rows():
+        known = {*mapping.recode, *source.variables[mapping.from_].missing, None}
+        for code, count in sorted((c, n) for c, n in counts[mapping.from_].items()
+                                  if c not in known):
             problems.append(f"{source.id}: {mapping.from_} code {code} ({count} rows) → {name}")
     return problems
 
 
-def _unused_mappings(source: SourceCodebook, frame: pl.DataFrame) -> list[str]:
+def _unused_mappings(source: SourceCodebook, counts: dict[str, dict]) -> list[str]:
     warnings = []
     for name, mapping in source.mappings.items():
         if not isinstance(mapping, Mapping) or mapping.recode is None:
             continue
-        present = set(frame[mapping.from_].drop_nulls().unique().to_list())
+        present = counts[mapping.from_]
         for code in mapping.recode:
             if code not in present:
                 warnings.append(f"{source.id}: mapping {mapping.from_} code {code} → "

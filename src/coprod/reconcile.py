@@ -9,20 +9,40 @@ added to the harmonized value the codebook sends it to. Any difference stops the
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 
 import polars as pl
 
 from .codebook import HarmonizedTable, Mapping, SourceCodebook
 
+VALUE = "<value>"  # numeric values are counted together, not value by value
 
-def expected_counts(source_column: pl.Series, mapping: Mapping, source: SourceCodebook,
+
+def value_counts(frame: pl.DataFrame, columns: Iterable[str]) -> dict[str, dict]:
+    """column → {value: rows} (None for null; categories as text), every column counted in one
+    parallel pass."""
+    columns = list(dict.fromkeys(columns))
+    if not columns:
+        return {}
+    counted = frame.select(pl.col(c).value_counts().implode() for c in columns)
+    return {c: dict(counted[c][0].struct.unnest().iter_rows()) for c in columns}
+
+
+def source_counts(frame: pl.DataFrame, source: SourceCodebook) -> dict[str, dict]:
+    """The codes of every recoded source column, counted (coverage, unused mappings and
+    reconciliation all start from them)."""
+    return value_counts(frame, [m.from_ for m in source.mappings.values()
+                                if isinstance(m, Mapping) and m.recode is not None])
+
+
+def expected_counts(counts: dict, mapping: Mapping, source: SourceCodebook,
                     categorical: bool) -> Counter:
-    """What the harmonized column must hold, from the source column's frequencies. Numeric
-    values are counted together as ``<value>``; missing ones by their reason."""
+    """What the harmonized column must hold, from the source column's counts: by code when
+    categorical; otherwise by missing code, blank and :data:`VALUE` for the rest."""
     var = source.variables[mapping.from_]
     recode = mapping.recode or {}
-    counts: Counter = Counter()
-    for code, n in source_column.value_counts().iter_rows():
+    expected: Counter = Counter()
+    for code, n in counts.items():
         if code is None:
             key = var.blank
         elif code in var.missing:
@@ -30,40 +50,48 @@ def expected_counts(source_column: pl.Series, mapping: Mapping, source: SourceCo
         elif categorical:
             key = recode.get(code)
         else:
-            key = "<value>"
-        counts[key] += n
-    return counts
+            key = VALUE
+        expected[key] += n
+    return expected
 
 
-def harmonized_counts(frame: pl.DataFrame, name: str, categorical: bool,
-                      missing_column: bool) -> Counter:
-    # Counted as categories, then named: casting a million cells to text first costs more than
-    # the counting.
-    if categorical:
-        return Counter(_named(frame[name].value_counts()))
-    counts: Counter = Counter({"<value>": frame[name].is_not_null().sum()})
-    if missing_column:
-        reasons = _named(frame[f"{name}_missing"].value_counts())
-        counts.update({k: n for k, n in reasons.items() if k is not None})
-    return +counts
-
-
-def _named(counts: pl.DataFrame) -> dict:
-    """value -> count, the value as text (None for null)."""
-    return dict(counts.with_columns(pl.col(counts.columns[0]).cast(pl.String)).iter_rows())
+def _numeric_counts(frame: pl.DataFrame, column: str, missing: list) -> dict:
+    """A numeric source column's counts by missing code and blank, the rest as :data:`VALUE`
+    (a weight has as many distinct values as rows)."""
+    col = pl.col(column)
+    blank, *per_code, values = frame.select(
+        col.is_null().sum(), *(col.eq(code).sum().alias(f"code {i}")
+                               for i, code in enumerate(missing)),
+        (col.is_not_null() & ~col.is_in(missing)).sum().alias(VALUE)).row(0)
+    return {None: blank, **dict(zip(missing, per_code, strict=True)), VALUE: values}
 
 
 def reconcile(source_frame: pl.DataFrame, harmonized: pl.DataFrame, source: SourceCodebook,
-              table: HarmonizedTable) -> list[str]:
-    """The mapped variables of one source whose harmonized frequencies do not add up."""
+              table: HarmonizedTable, counts: dict[str, dict] | None = None) -> list[str]:
+    """The mapped variables of one source whose harmonized frequencies do not add up.
+    ``counts`` are the source's :func:`source_counts`, when already made."""
+    counts = counts if counts is not None else source_counts(source_frame, source)
+    mapped = {name: m for name, m in source.mappings.items() if isinstance(m, Mapping)}
+    categorical = {name for name in mapped if table.variables[name].type == "categorical"}
+    actual_counts = value_counts(harmonized, [
+        name if name in categorical else f"{name}_missing" for name in mapped
+        if name in categorical or table.variables[name].missing_column])
     problems = []
-    for name, mapping in source.mappings.items():
-        if not isinstance(mapping, Mapping):
-            continue
+    for name, mapping in mapped.items():
         var = table.variables[name]
-        categorical = var.type == "categorical"
-        expected = +expected_counts(source_frame[mapping.from_], mapping, source, categorical)
-        actual = harmonized_counts(harmonized, name, categorical, var.missing_column)
+        if name in categorical:
+            source_side = counts.get(mapping.from_) or value_counts(
+                source_frame, [mapping.from_])[mapping.from_]
+            actual = Counter(actual_counts[name])
+        else:
+            missing = list(source.variables[mapping.from_].missing)
+            source_side = _numeric_counts(source_frame, mapping.from_, missing)
+            actual = Counter({VALUE: harmonized[name].is_not_null().sum()})
+            if var.missing_column:
+                actual.update({k: n for k, n in actual_counts[f"{name}_missing"].items()
+                               if k is not None})
+        expected = +expected_counts(source_side, mapping, source, name in categorical)
+        actual = +actual
         if expected != actual:
             diff = ", ".join(f"{k}: source {expected.get(k, 0)} vs harmonized {actual.get(k, 0)}"
                              for k in sorted(set(expected) | set(actual), key=str)
