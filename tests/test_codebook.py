@@ -79,3 +79,14 @@ def test_file_must_be_named_after_its_id(tiny: Path) -> None:
     _rewrite_source(tiny, id="no-things-2019")
     with pytest.raises(ConfigError, match=r"id is 'no-things-2019' but the file is named"):
         load_codebooks(tiny / "schemas")
+
+
+def test_any_of_combines_only_variables_of_its_yes_no_categories(tiny: Path) -> None:
+    path = tiny / "schemas" / "harmonized" / "things.yaml"
+    table = yaml.safe_load(path.read_text(encoding="utf-8"))
+    table["variables"]["collab_any"]["derive"] = {"any_of": ["collab", "size_class"]}
+    write_yaml(path, table)
+    with pytest.raises(ConfigError, match=r"collab_any: any_of combines variables with the "
+                                          r"categories of collab_any \(yes, no\), not "
+                                          r"'size_class'"):
+        load_codebooks(tiny / "schemas")

@@ -539,6 +539,14 @@ def check_package(cb: Codebooks) -> None:
                 if other not in table.variables:
                     raise ConfigError(f"{where}: {var_name}: derive names unknown variable "
                                       f"{other!r}", hint=_one_of(table.variables))
+                values = [c.value for c in var.categories]
+                if isinstance(var.derive, AnyOf) and (
+                        not {"yes", "no"} <= set(values)
+                        or [c.value for c in table.variables[other].categories] != values):
+                    raise ConfigError(f"{where}: {var_name}: any_of combines variables with the "
+                                      f"categories of {var_name} (yes, no), not {other!r}",
+                                      hint="give both the categories yes and no, or derive from "
+                                           "yes/no variables")
                 if isinstance(var.derive, ClassesOf) and not table.variables[other].missing_column:
                     raise ConfigError(f"{where}: {var_name}: classes_of needs a numeric variable "
                                       f"with missing reasons, not {other!r}",

@@ -241,16 +241,19 @@ def _any_of(name: str, var: HarmonizedVariable, rule: AnyOf, package: Package,
     """yes if any part is yes; no if every part is no; otherwise the first part's missing reason.
     When the source did not ask one of the parts, the combination was not asked either."""
     names = rule.any_of
+    categories = enum_of(var, package)
     if any(source.mappings.get(p) == "not_asked" for p in names):
-        return pl.lit("not_asked").cast(enum_of(var, package)).alias(name)
-    parts = [pl.col(p).cast(pl.String) for p in names]
-    missing = pl.coalesce([pl.when(~p.is_in(["yes", "no"])).then(p) for p in parts])
-    expr = (
-        pl.when(pl.any_horizontal([p == "yes" for p in parts])).then(pl.lit("yes"))
-        .when(pl.all_horizontal([p == "no" for p in parts])).then(pl.lit("no"))
+        return pl.lit("not_asked").cast(categories).alias(name)
+    # The parts have the variable's categories (checked with the codebooks): compared and
+    # carried over as categories, no text made.
+    parts = [pl.col(p) for p in names]
+    missing = pl.coalesce([pl.when(~p.is_in(["yes", "no"])).then(p.cast(categories))
+                           for p in parts])
+    return (
+        pl.when(pl.any_horizontal([p == "yes" for p in parts])).then(pl.lit("yes", categories))
+        .when(pl.all_horizontal([p == "no" for p in parts])).then(pl.lit("no", categories))
         .otherwise(missing)
-    )
-    return expr.cast(enum_of(var, package)).alias(name)
+    ).alias(name)
 
 
 def _coverage(source: SourceCodebook, counts: dict[str, dict]) -> list[str]:
