@@ -230,10 +230,11 @@ def _classes_of(name: str, var: HarmonizedVariable, rule: ClassesOf,
                 package: Package) -> pl.Expr:
     value = pl.col(rule.classes_of)
     categories = [c.value for c in var.categories]
-    expr = pl.when(value.is_null()).then(pl.col(f"{rule.classes_of}_missing").cast(pl.String))
+    dtype = enum_of(var, package)  # holds the missing reasons too: carried over as categories
+    expr = pl.when(value.is_null()).then(pl.col(f"{rule.classes_of}_missing").cast(dtype))
     for bound, category in zip(rule.upper_bounds, categories, strict=False):
-        expr = expr.when(value <= bound).then(pl.lit(category))
-    return expr.otherwise(pl.lit(categories[-1])).cast(enum_of(var, package)).alias(name)
+        expr = expr.when(value <= bound).then(pl.lit(category, dtype))
+    return expr.otherwise(pl.lit(categories[-1], dtype)).alias(name)
 
 
 def _any_of(name: str, var: HarmonizedVariable, rule: AnyOf, package: Package,
