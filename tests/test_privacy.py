@@ -162,3 +162,9 @@ def test_a_local_path_in_a_column_is_found_whatever_its_characters(path: str) ->
     table = pa.table({"note": [f"see {path}/raw.csv", "a.b+c (x)[1]", None]})
     hits = list(scan_table("t.parquet", table, (path,)))
     assert [(h.field, h.kind, h.text) for h in hits] == [("column note", "a local path", path)]
+
+
+def test_a_column_of_few_distinct_values_is_sifted_by_its_distinct_values() -> None:
+    places = ["Oslo", "Bergen", "ring 412 34 567", None] * 5000
+    hits = list(scan_table("t.parquet", pa.table({"place": places})))
+    assert [(h.field, h.kind) for h in hits] == [("column place", "a phone number")]

@@ -26,6 +26,7 @@ from .project import Project
 # build with nothing to do answers without loading it.
 if TYPE_CHECKING:
     import polars as pl
+    import pyarrow as pa
 
     from .harmonize import Harmonized
     from .reference import Municipalities
@@ -128,13 +129,19 @@ def harmonize_validated(validated: Validated) -> Harmonized:
 def package_files(project: Project, codebooks: Codebooks,
                   harmonized: Harmonized) -> dict[Path, bytes]:
     """The package's output files, through the privacy gate (nothing is written)."""
-    from .privacy import check, local_paths
+    from .privacy import local_paths, refuse, scan
     from .write import package_files as files_of
 
-    package = files_of(codebooks, harmonized.tables, project.root)
-    check({project.relative(path): data for path, data in package.files.items()},
-          local_paths(project.root),
-          {project.relative(path): table for path, table in package.arrow.items()})
+    local = local_paths(project.root)
+    hits = []
+
+    def scan_tables(arrow: dict[Path, pa.Table]) -> None:  # while Parquet is encoded
+        hits.extend(scan({project.relative(p): table for p, table in arrow.items()}, local))
+
+    package = files_of(codebooks, harmonized.tables, project.root, scan_tables)
+    hits += scan({project.relative(path): data for path, data in package.files.items()
+                  if path not in package.arrow}, local)
+    refuse(sorted(hits, key=lambda hit: hit.file))
     return package.files
 
 

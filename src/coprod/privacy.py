@@ -110,6 +110,9 @@ def _candidates(columns: Mapping[str, pa.ChunkedArray], local: tuple[str, ...]
     pattern = "|".join([PREFILTER, *(rf"\Q{path}\E" for path in quoted)])
 
     def sift(values: pa.ChunkedArray) -> list[str]:
+        sample = values.slice(0, 1 << 16)
+        if pc.count_distinct(sample).as_py() < len(sample) // 2:
+            values = pc.unique(values)  # a few hundred places among a million rows: sift those
         kept = pc.match_substring_regex(values, pattern)
         for path in set(local) - set(quoted):
             kept = pc.or_(kept, pc.match_substring(values, path))
@@ -164,14 +167,21 @@ def local_paths(root: Path) -> tuple[str, ...]:
     return tuple(sorted(paths, key=len, reverse=True))
 
 
-def check(files: Mapping[str, bytes], local: tuple[str, ...] = (),
-          tables: Mapping[str, pa.Table] | None = None) -> None:
-    """Raise PrivacyError (exit 4) naming every file and field that looks personal. A Parquet
-    file whose Arrow table is in ``tables`` is scanned from that table."""
-    tables = tables or {}
-    hits = [hit for name, data in sorted(files.items())
-            for hit in (scan_table(name, tables[name], local) if name in tables
-                        else _scan_file(name, data, local))]
+def scan(files: Mapping[str, bytes | pa.Table], local: tuple[str, ...] = ()) -> list[Hit]:
+    """Everything that looks personal in the files about to be published, by name; a Parquet
+    file may be given as the Arrow table it is written from."""
+    return [hit for name, data in sorted(files.items())
+            for hit in (_scan_file(name, data, local) if isinstance(data, bytes)
+                        else scan_table(name, data, local))]
+
+
+def check(files: Mapping[str, bytes | pa.Table], local: tuple[str, ...] = ()) -> None:
+    """Raise PrivacyError (exit 4) naming every file and field that looks personal."""
+    refuse(scan(files, local))
+
+
+def refuse(hits: list[Hit]) -> None:
+    """Raise PrivacyError (exit 4) naming every hit, if there are any."""
     if hits:
         shown = "\n  ".join(str(h) for h in hits[:20])
         more = f"\n  … and {len(hits) - 20} more" if len(hits) > 20 else ""

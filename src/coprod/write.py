@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from collections.abc import Mapping as MappingType
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -189,10 +190,12 @@ class PackageFiles:
     arrow: dict[Path, pa.Table]  # the table each Parquet file was written from
 
 
-def package_files(codebooks: Codebooks, tables: MappingType[str, pl.DataFrame],
-                  root: Path) -> PackageFiles:
+def package_files(codebooks: Codebooks, tables: MappingType[str, pl.DataFrame], root: Path,
+                  meanwhile: Callable[[dict[Path, pa.Table]], None] | None = None
+                  ) -> PackageFiles:
     """The bytes of ``processed/*.parquet``, ``processed/codebook.json`` and
-    ``datapackage.json``, ready to publish, with the Arrow tables behind the Parquet files."""
+    ``datapackage.json``, ready to publish, with the Arrow tables behind the Parquet files.
+    ``meanwhile`` is called with those tables while they are encoded (the privacy scan)."""
     arrow = {root / "processed" / f"{name}.parquet": to_arrow(
                  frame.select(output_columns(codebooks.tables[name])),
                  arrow_schema(codebooks.tables[name], codebooks.package, lineage(codebooks, name)))
@@ -201,6 +204,8 @@ def package_files(codebooks: Codebooks, tables: MappingType[str, pl.DataFrame],
     with ThreadPoolExecutor(max_workers=1) as pool:
         encoding = {path: pool.submit(parquet_bytes, table) for path, table in arrow.items()}
         document = json_bytes(codebook_document(codebooks, tables))
+        if meanwhile is not None:
+            meanwhile(arrow)
         files = {path: future.result() for path, future in encoding.items()}
     files[root / "processed" / "codebook.json"] = document
     hashes = {path.stem: sha256(data) for path, data in files.items() if path in arrow}
