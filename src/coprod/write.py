@@ -26,8 +26,8 @@ from .harmonize import output_columns
 
 # zstd's default level: level 9 makes files 0.4 % smaller and takes half as long again. Column
 # statistics (min/max, for readers that skip row groups) are written for numbers and strings;
-# for categories they would cost more than compressing the file (pyarrow computes them from the
-# dictionary for every page) and a reader filters categories by the dictionary anyway.
+# for the categories they took pyarrow 0.4 s of 0.9 s at a million rows (measured), and a reader
+# filters categories by the dictionary anyway.
 PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 3, "use_dictionary": True,
                    "row_group_size": 1 << 20}
 MEDIATYPE = "application/vnd.apache.parquet"
