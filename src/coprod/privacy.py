@@ -36,9 +36,13 @@ PHONE = re.compile(r"(?<![\w.,])(?:(?:\+|00)(?:45|47)[ -]?\d{2}[ -]?\d{2}[ -]?\d
 # values is sifted by Arrow (RE2, on the column as it is, without the GIL) and only the kept
 # values meet the Python patterns: six digits after the start or a character that is not an
 # ASCII word character or one of ".,-" (wider than the patterns' look-behind, whose \w is
-# Unicode: a superset); an "@"; a digit, a space and a digit; a +45/+47/0045/0047 prefix.
-# \p{Nd} is what Python's \d is: a decimal digit of any script.
-PREFILTER = r"(?:^|[^0-9A-Za-z_.,-])\p{Nd}{6}|@|\p{Nd} \p{Nd}|(?:\+|00)4[57]"
+# Unicode: a superset); an "@" between letters, digits or "_.+-" (an "@" alone is in every
+# binary number that starts with 0x40); a digit, a space and a digit; a +45/+47/0045/0047
+# prefix. \p{Nd} is what Python's \d is, a decimal digit of any script, and \pL\pN hold what
+# its \w is besides "_".
+PREFILTER = (r"(?:^|[^0-9A-Za-z_.,-])\p{Nd}{6}|[\pL\pN_.+-]@[\pL\pN_-]|\p{Nd} \p{Nd}"
+             r"|(?:\+|00)4[57]")
+NOT_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f\ufffd]+")
 
 
 @dataclass(frozen=True)
@@ -99,24 +103,32 @@ def scan_text(text: str, local: tuple[str, ...] = ()) -> Iterator[tuple[str, str
         yield "a phone number", match.group(0)
 
 
+def _kept(values: pa.Array | pa.ChunkedArray, local: tuple[str, ...]
+          ) -> pa.Array | pa.ChunkedArray:
+    """Which values the prefilter keeps, or hold a local path: one pass of RE2, the paths
+    joining the pattern as literals (``\\Q...\\E``)."""
+    import pyarrow.compute as pc
+
+    quoted = [path for path in local if r"\E" not in path]
+    kept = pc.match_substring_regex(
+        values, "|".join([PREFILTER, *(rf"\Q{path}\E" for path in quoted)]))
+    for path in set(local) - set(quoted):
+        kept = pc.or_(kept, pc.match_substring(values, path))
+    return kept
+
+
 def _candidates(columns: Mapping[str, pa.ChunkedArray], local: tuple[str, ...]
                 ) -> dict[str, list[str]]:
     """The distinct values of each string column that the prefilter (or a local path) keeps;
     the columns are sifted on two threads."""
     import pyarrow.compute as pc
 
-    # One pass per column: the local paths join the pattern as literals (RE2's \Q...\E).
-    quoted = [path for path in local if r"\E" not in path]
-    pattern = "|".join([PREFILTER, *(rf"\Q{path}\E" for path in quoted)])
-
     def sift(values: pa.ChunkedArray) -> list[str]:
         sample = values.slice(0, 1 << 16)
         if pc.count_distinct(sample).as_py() < len(sample) // 2:
             values = pc.unique(values)  # a few hundred places among a million rows: sift those
-        kept = pc.match_substring_regex(values, pattern)
-        for path in set(local) - set(quoted):
-            kept = pc.or_(kept, pc.match_substring(values, path))
-        return sorted(v for v in pc.unique(pc.filter(values, kept)).to_pylist() if v is not None)
+        kept = pc.filter(values, _kept(values, local))
+        return sorted(v for v in pc.unique(kept).to_pylist() if v is not None)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         return dict(zip(columns, pool.map(sift, columns.values()), strict=True))
@@ -153,10 +165,18 @@ def _scan_file(name: str, data: bytes, local: tuple[str, ...]) -> Iterator[Hit]:
 
         yield from scan_table(name, pq.read_table(io.BytesIO(data)), local)
         return
-    text = data.decode("utf-8", "replace")
-    for number, line in enumerate(text.splitlines(), start=1):
-        for kind, found in scan_text(line, local):
-            yield Hit(name, f"line {number}", kind, found)
+    import pyarrow as pa
+
+    # Runs of text between control characters (and bytes that are not UTF-8): no pattern
+    # matches across one, and in a binary export (.sav, .dta) the runs are its strings.
+    runs = [(number, run) for number, line in enumerate(
+                data.decode("utf-8", "replace").splitlines(), start=1)
+            for run in NOT_TEXT.split(line) if run]
+    kept = _kept(pa.array([run for _, run in runs], pa.string()), local).to_pylist()
+    for (number, run), keep in zip(runs, kept, strict=True):  # the sieve, as for columns
+        if keep:
+            for kind, found in scan_text(run, local):
+                yield Hit(name, f"line {number}", kind, found)
 
 
 def local_paths(root: Path) -> tuple[str, ...]:
