@@ -34,6 +34,18 @@ def test_validation_runs_pandera_without_pandas_or_hypothesis() -> None:
     assert loaded == ["pandera"]
 
 
+def test_building_the_package_and_site_loads_no_pandas() -> None:
+    """pyarrow imports pandas (half a second) for pa.array on Python values and for
+    pq.read_table; coprod avoids both. Nothing is written here."""
+    code = (VALIDATE_DEMO.replace("validated = pipeline.validate(project, pipeline.load(project)); "
+                                  "assert validated.report.valid and validated.frames",
+                                  "assert pipeline.reproducibility(project) == []")
+            + "; from coprod.render import render_site; from coprod.privacy import check; "
+              "files = render_site(project, pipeline.load(project)); check(files); "
+              "assert any(name.endswith('.parquet') for name in files)")
+    assert _loaded(code, ("pandas", "hypothesis")) == []
+
+
 def test_pandas_is_still_importable_after_validation() -> None:
     code = VALIDATE_DEMO + "; import pandas; assert pandas.DataFrame({'a': [1]}).shape == (1, 1)"
     assert _loaded(code, ("pandas",)) == ["pandas"]

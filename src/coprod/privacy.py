@@ -163,16 +163,19 @@ def _scan_file(name: str, data: bytes, local: tuple[str, ...]) -> Iterator[Hit]:
     if PurePath(name).suffix == ".parquet":
         import pyarrow.parquet as pq
 
-        yield from scan_table(name, pq.read_table(io.BytesIO(data)), local)
+        # ParquetFile, not read_table: the latter loads pyarrow.dataset, which imports pandas
+        yield from scan_table(name, pq.ParquetFile(io.BytesIO(data)).read(), local)
         return
-    import pyarrow as pa
+    import polars as pl
 
     # Runs of text between control characters (and bytes that are not UTF-8): no pattern
     # matches across one, and in a binary export (.sav, .dta) the runs are its strings.
     runs = [(number, run) for number, line in enumerate(
                 data.decode("utf-8", "replace").splitlines(), start=1)
             for run in NOT_TEXT.split(line) if run]
-    kept = _kept(pa.array([run for _, run in runs], pa.string()), local).to_pylist()
+    # (Made by polars: pa.array on Python strings would import pandas, half a second.)
+    texts = pl.Series([run for _, run in runs], dtype=pl.String)
+    kept = _kept(texts.to_arrow(compat_level=pl.CompatLevel.oldest()), local).to_pylist()
     for (number, run), keep in zip(runs, kept, strict=True):  # the sieve, as for columns
         if keep:
             for kind, found in scan_text(run, local):

@@ -73,7 +73,8 @@ def arrow_schema(table: HarmonizedTable, package: Package,
 def to_arrow(frame: pl.DataFrame, schema: pa.Schema) -> pa.Table:
     """The frame as an Arrow table of ``schema``: an Enum column becomes indices into its full,
     fixed category list (the dictionary is the same every build), cast in polars and handed
-    over without a copy; strings become plain UTF-8."""
+    over without a copy; strings become plain UTF-8. Nothing goes through ``pa.array`` on
+    Python values, which imports pandas (half a second) where it is installed."""
     enums = {name: dtype for name, dtype in frame.schema.items() if isinstance(dtype, pl.Enum)}
     physical = frame.select(pl.col(name).to_physical().cast(pl.Int16) if name in enums
                             else pl.col(name) for name in schema.names)
@@ -82,7 +83,8 @@ def to_arrow(frame: pl.DataFrame, schema: pa.Schema) -> pa.Table:
     for field in schema:
         column = table.column(field.name)
         if field.name in enums:
-            categories = pa.array(enums[field.name].categories.to_list(), pa.string())
+            categories = enums[field.name].categories.to_arrow(
+                compat_level=pl.CompatLevel.oldest()).cast(pa.string())
             column = pa.chunked_array([pa.DictionaryArray.from_arrays(chunk, categories)
                                        for chunk in column.chunks], field.type)
         columns.append(column.cast(field.type))
