@@ -72,7 +72,7 @@ def test_interrupting_a_build_keeps_whole_outputs(two_states, sig: int) -> None:
         process.send_signal(sig)
         code = process.wait()
         if sig == signal.SIGTERM and code != 0:
-            # 130 once coprod has installed its handler; before that, Python's default: killed
+            # 130 while coprod works; before and after (starting, exiting), Python's default
             assert code in (130, -signal.SIGTERM), process.stderr.read()
         recover_interrupted(Project(root))  # what the next coprod run does first
         package, site = _snapshot(root)

@@ -57,11 +57,23 @@ def _fail(ctx: Context, exc: BaseException) -> NoReturn:
     sys.exit(EXIT_CONFIG)
 
 
+def _stop(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # clean up staged files and exit 130, as for Ctrl-C
+
+
 def run(ctx: Context, action):  # noqa: ANN001, ANN201 - any pipeline call
+    """Run a pipeline call; SIGTERM during it is handled as Ctrl-C (exit 130, outputs whole).
+    Outside it (starting, printing, exiting) SIGTERM keeps its default: there is nothing to
+    clean up, and a KeyboardInterrupt while Python exits would escape every handler."""
+    import signal
+
+    previous = signal.signal(signal.SIGTERM, _stop)
     try:
         return action()
     except (Exception, KeyboardInterrupt) as exc:
         _fail(ctx, exc)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _log(message: str) -> None:
@@ -104,12 +116,6 @@ def main(click_ctx: click.Context, root: Path | None, debug: bool) -> None:
       coprod build
     """
     click_ctx.obj = Context(root, debug)
-    import signal
-
-    def stop(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt  # clean up staged files and exit 130, as for Ctrl-C
-
-    signal.signal(signal.SIGTERM, stop)
 
 
 @main.command()
