@@ -8,6 +8,7 @@ message and an exit code (DESIGN §5). The data stack is imported inside the com
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -43,11 +44,21 @@ class Context:
         return Project.find(self.root)
 
 
+_signalled: list[int] = []  # the SIGTERMs received while a pipeline call ran
+
+
 def _fail(ctx: Context, exc: BaseException) -> NoReturn:
     if ctx.debug:
         raise exc
     if isinstance(exc, KeyboardInterrupt):
         click.echo("Interrupted; the previous outputs are untouched.", err=True)
+        if _signalled:
+            # Terminated: end now. CPython reports a death by SIGINT instead of the exit code
+            # when the interrupt landed while an extension module was starting up, even though
+            # it was handled; staged files are gone and the lock is released by now.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(EXIT_INTERRUPTED)
         sys.exit(EXIT_INTERRUPTED)
     if isinstance(exc, CoprodError):
         click.echo(f"Error: {exc}", err=True)
@@ -58,6 +69,7 @@ def _fail(ctx: Context, exc: BaseException) -> NoReturn:
 
 
 def _stop(signum: int, frame: object) -> None:
+    _signalled.append(signum)
     raise KeyboardInterrupt  # clean up staged files and exit 130, as for Ctrl-C
 
 
@@ -71,7 +83,13 @@ def run(ctx: Context, action):  # noqa: ANN001, ANN201 - any pipeline call
     try:
         return action()
     except (Exception, KeyboardInterrupt) as exc:
-        _fail(ctx, exc)
+        _fail(ctx, KeyboardInterrupt() if _signalled else exc)
+    except BaseException:
+        # The interrupt may land in a callback from polars' Rust code, which then panics (a
+        # BaseException): it is still the interrupt.
+        if _signalled:
+            _fail(ctx, KeyboardInterrupt())
+        raise
     finally:
         signal.signal(signal.SIGTERM, previous)
 
