@@ -100,3 +100,12 @@ def test_an_unreadable_file_is_a_report_not_a_crash(tiny: Path) -> None:
     assert not validated.report.valid
     [p] = report.errors
     assert p.check == "unreadable-file" and "not a readable SPSS .sav file" in p.message
+
+
+def test_a_number_too_large_for_an_integer_is_a_type_error_not_a_blank(tiny: Path) -> None:
+    """An SPSS integer column holding 1e20 or infinity: reported, never read as blank (ansatte
+    has no blank: meaning, so a blank would be reported too, but as the wrong problem)."""
+    frame = dict(DK_FRAME, ansatte=[10.0, 1e20, float("inf"), 40.0, 5.0])
+    write_dk_sav(tiny / "raw" / "dk_things.sav", frame)
+    assert _errors(tiny, "dk-things-2018") == [(2, "ansatte", "1e+20", "type-error"),
+                                                (3, "ansatte", "inf", "type-error")]

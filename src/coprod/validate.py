@@ -187,18 +187,18 @@ def _typed(expr: pl.Expr, var: SourceVariable, decimal: str, raw_type: pl.DataTy
 
 
 def _as_text(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
-    """A cell as a steward would see it in the file: SPSS's 7.0 is shown as 7."""
+    """A cell as a steward would see it in the file: SPSS's 7.0 is shown as 7; a number too
+    large for an integer (1e+20, inf) as it is."""
     if dtype.is_float():
-        return pl.when(expr == expr.floor()).then(expr.cast(pl.Int64, strict=False).cast(pl.String)
-                                                  ).otherwise(expr.cast(pl.String))
+        whole = pl.when(expr == expr.floor()).then(
+            expr.cast(pl.Int64, strict=False).cast(pl.String))
+        return pl.coalesce(whole, expr.cast(pl.String))
     return expr.cast(pl.String)
 
 
 def _has_text(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
-    """Whether :func:`_as_text` gives the cell a text, without making the text."""
-    if dtype.is_float():
-        return pl.when(expr == expr.floor()).then(expr.cast(pl.Int64, strict=False).is_not_null()
-                                                  ).otherwise(expr.is_not_null())
+    """Whether :func:`_as_text` gives the cell a text (every cell that is not blank), without
+    making the text."""
     return expr.is_not_null()
 
 
