@@ -196,12 +196,6 @@ def _as_text(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     return expr.cast(pl.String)
 
 
-def _has_text(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
-    """Whether :func:`_as_text` gives the cell a text (every cell that is not blank), without
-    making the text."""
-    return expr.is_not_null()
-
-
 class _Texts(dict):
     """Column -> its cells as text (:func:`_as_text`), made on first use: only the columns a
     problem is reported in need it, and turning a million SPSS numbers into text costs more than
@@ -294,7 +288,7 @@ def validate_source(raw: RawTable, source: SourceCodebook, codebooks: Codebooks,
     # A cell that was not empty but did not convert is a type error; it is not checked further.
     context = _Context(raw, source, codebooks, municipalities)
     bad_type = frame.select(
-        (_has_text(pl.col(n), frame.schema[n]) & typed[n].is_null()).alias(n) for n in declared)
+        (pl.col(n).is_not_null() & typed[n].is_null()).alias(n) for n in declared)
     for name in declared:
         rows = bad_type.select(pl.arg_where(pl.col(name))).to_series()
         var = source.variables[name]
