@@ -141,12 +141,11 @@ def scan_table(name: str, table: pa.Table, local: tuple[str, ...] = ()) -> Itera
     for key, value in (table.schema.metadata or {}).items():
         for kind, text in scan_text(value.decode("utf-8", "replace"), local):
             yield Hit(name, f"metadata {key.decode()}", kind, text)
+    strings = {}
     for field in table.schema:
         for key, value in (field.metadata or {}).items():
             for kind, text in scan_text(value.decode("utf-8", "replace"), local):
                 yield Hit(name, f"{field.name} metadata {key.decode()}", kind, text)
-    strings = {}
-    for field in table.schema:
         column = table.column(field.name)
         if pa.types.is_dictionary(column.type):  # every dictionary value, used or not
             column = pa.chunked_array([chunk.dictionary for chunk in column.chunks],

@@ -156,12 +156,10 @@ OTHER_DIGITS = r"[\p{Nd}--[0-9]]"  # decimal digits of other scripts (Arabic-Ind
 POLARS_TYPES = {"integer": pl.Int64, "number": pl.Float64, "string": pl.String, "date": pl.Date}
 
 
-def _typed(expr: pl.Expr, var: SourceVariable, decimal: str, raw_type: pl.DataType,
-           strip: bool = True) -> pl.Expr:
+def _typed(expr: pl.Expr, var: SourceVariable, decimal: str, raw_type: pl.DataType) -> pl.Expr:
     """Convert one raw column to the codebook's type; a cell that does not convert becomes null
     (and is reported by comparing with the raw cell). Spaces around a value are ignored, and a
-    cell of spaces is blank; ``strip=False`` skips stripping them where a value with spaces
-    fails to convert anyway."""
+    cell of spaces is blank."""
     if raw_type.is_integer():  # parsed while reading (see coprod.read)
         return expr.cast(POLARS_TYPES[var.type])
     if raw_type.is_numeric():  # SPSS numerics arrive as floats
@@ -170,7 +168,7 @@ def _typed(expr: pl.Expr, var: SourceVariable, decimal: str, raw_type: pl.DataTy
         if var.type == "number":
             return expr.cast(pl.Float64)
         return expr.cast(pl.String)
-    text = expr.str.strip_chars() if strip or var.type != "integer" else expr
+    text = expr.str.strip_chars()
     if var.type == "integer":
         return text.cast(pl.Int64, strict=False)
     if var.type == "number":
@@ -275,16 +273,8 @@ def validate_source(raw: RawTable, source: SourceCodebook, codebooks: Codebooks,
         return None, _report(raw, problems)
 
     raw_text = _Texts(frame)
-    def typed_columns(names: list[str], strip: bool) -> list[pl.Expr]:
-        return [_typed(pl.col(n), source.variables[n], source.dialect.decimal,
-                       frame.schema[n], strip).alias(n) for n in names]
-
-    # Stripping spaces costs more than converting: integers are converted as they are, and
-    # only a column with cells that did not convert is converted again, stripped.
-    typed = frame.select(typed_columns(declared, strip=False))
-    again = [n for n in declared if typed[n].null_count() > frame[n].null_count()]
-    if again:
-        typed = typed.with_columns(frame.select(typed_columns(again, strip=True)))
+    typed = frame.select(_typed(pl.col(n), v, source.dialect.decimal, frame.schema[n]).alias(n)
+                         for n, v in source.variables.items())
     # A cell that was not empty but did not convert is a type error; it is not checked further.
     context = _Context(raw, source, codebooks, municipalities)
     bad_type = frame.select(
