@@ -28,7 +28,8 @@ def _labels(text: str) -> dict:
 
 PACKAGE = {
     "name": "tiny", "title": "Tiny test package", "description": "For tests.",
-    "version": "0.1.0", "synthetic": True, "synthetic_notice": "Synthetic test data.",
+    "version": "0.1.0", "languages": ["en", "da", "nb"], "synthetic": True,
+    "synthetic_notice": "Synthetic test data.",
     "licenses": [{"name": "CC-BY-4.0", "title": "Creative Commons Attribution 4.0",
                   "scope": "data"}],
     "contributors": [{"title": "Tests"}], "citation": "Tiny (2026).",
@@ -77,7 +78,7 @@ TABLE = {
 
 NO_SOURCE = {
     "id": "no-things-2018", "table": "things", "title": "Ting 2018", "language": "nb",
-    "file": "raw/no_things.csv", "format": "csv",
+    "file": "raw/no_things.csv", "format": "csv", "fieldwork": "2018-03/2018-05",
     "dialect": {"encoding": "cp1252", "delimiter": ";", "decimal": ",",
                 "line_terminator": "\r\n"},
     "id_variable": "løpenr",
@@ -112,7 +113,7 @@ NO_ROWS = [
 
 DK_SOURCE = {
     "id": "dk-things-2018", "table": "things", "title": "Ting 2018", "language": "da",
-    "file": "raw/dk_things.sav", "format": "spss",
+    "file": "raw/dk_things.sav", "format": "spss", "fieldwork": "2018-04",
     "id_variable": "nr", "municipality": {"variable": "kommune", "reference": "dk-2007"},
     "variables": {
         "nr": {"type": "integer", "label": "Løbenummer", "unique": True},

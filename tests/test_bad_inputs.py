@@ -526,8 +526,9 @@ CASES = [
              missing={9: "unknown"})), 3,
          (f"schemas/sources/{NO}.yaml", "variables.holdning_leder.missing.9")),
     Case("codebook names an unknown municipality reference",
-         edit_codebook(NO, lambda d: d["municipality"].update(reference="no-2019")), 3,
-         (f"schemas/sources/{NO}.yaml", "municipality.reference 'no-2019' is not declared")),
+         edit_codebook(NO, lambda d: d["municipality"].update(reference="no-2019")), 1,
+         (f"schemas/sources/{NO}.yaml:17", "municipality.reference: undeclared-reference",
+          "'no-2019' is not a municipality classification declared in schemas/package.yaml")),
     Case("comparability note names an unknown source",
          lambda root: (root / "schemas/harmonized/institutions.yaml").write_text(
              (root / "schemas/harmonized/institutions.yaml").read_text(encoding="utf-8")

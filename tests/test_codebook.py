@@ -86,7 +86,95 @@ def test_any_of_combines_only_variables_of_its_yes_no_categories(tiny: Path) -> 
     table = yaml.safe_load(path.read_text(encoding="utf-8"))
     table["variables"]["collab_any"]["derive"] = {"any_of": ["collab", "size_class"]}
     write_yaml(path, table)
-    with pytest.raises(ConfigError, match=r"collab_any: any_of combines variables with the "
-                                          r"categories of collab_any \(yes, no\), not "
-                                          r"'size_class'"):
+    with pytest.raises(ConfigError, match=r"collab_any: any_of combines yes/no variables, but "
+                                          r"'size_class' has no category yes or no"):
         load_codebooks(tiny / "schemas")
+
+
+def _table(root: Path) -> tuple[Path, dict]:
+    path = root / "schemas" / "harmonized" / "things.yaml"
+    return path, yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def test_a_new_answer_category_of_a_part_needs_a_rule_for_any_of(tiny: Path) -> None:
+    path, table = _table(tiny)
+    # a new list: the fixture's YAML shares one list of yes/no categories by an alias
+    table["variables"]["collab"]["categories"] = [
+        *table["variables"]["collab"]["categories"],
+        {"value": "partly", "code": 2, "label": {"en": "Partly", "da": "Delvis", "nb": "Delvis"}}]
+    write_yaml(path, table)
+    with pytest.raises(ConfigError, match=r"collab_any: collab has the category 'partly', and "
+                                          r"any_of does not say how it counts\n.*counts: "
+                                          r"\{partly: 'yes'\}"):
+        load_codebooks(tiny / "schemas")
+    table["variables"]["collab_any"]["derive"]["counts"] = {"partly": "yes"}
+    write_yaml(path, table)
+    rule = load_codebooks(tiny / "schemas").tables["things"].variables["collab_any"].derive
+    assert rule.counts == {"partly": "yes"}
+    table["variables"]["collab_any"]["derive"]["counts"] = {"partly": "yes", "partially": "yes"}
+    write_yaml(path, table)
+    with pytest.raises(ConfigError, match="any_of counts 'partially', which is not a category"):
+        load_codebooks(tiny / "schemas")
+
+
+def test_labels_only_in_the_package_languages(tiny: Path) -> None:
+    path, table = _table(tiny)
+    table["variables"]["collab"]["label"]["sv"] = "Samarbetar"
+    write_yaml(path, table)
+    with pytest.raises(ConfigError, match=r"things.yaml: variables.collab.label: language 'sv' is "
+                                          r"not among the package's languages \(en, da, nb\) "
+                                          r"\(line \d+\)\n.*add it to `languages:`"):
+        load_codebooks(tiny / "schemas")
+    package = tiny / "schemas" / "package.yaml"
+    data = yaml.safe_load(package.read_text(encoding="utf-8"))
+    data["languages"].append("sv")
+    write_yaml(package, data)
+    codebooks = load_codebooks(tiny / "schemas")
+    assert codebooks.tables["things"].variables["collab"].label.get("sv") == "Samarbetar"
+    # an incomplete language is not a load error: validate reports each missing text
+    assert codebooks.tables["things"].variables["partner"].label.missing_languages(
+        codebooks.package.languages) == ["sv"]
+
+
+def test_a_source_language_must_be_a_package_language(tiny: Path) -> None:
+    _rewrite_source(tiny, language="sv")
+    with pytest.raises(ConfigError, match=r"no-things-2018.yaml: language 'sv' is not among the "
+                                          r"package's languages \(en, da, nb\) \(line \d+\)"):
+        load_codebooks(tiny / "schemas")
+
+
+def test_a_source_of_a_country_without_its_category_says_what_to_add(tiny: Path) -> None:
+    source = tiny / "schemas" / "sources" / "no-things-2018.yaml"
+    data = yaml.safe_load(source.read_text(encoding="utf-8"))
+    data["id"] = "se-things-2018"
+    source.unlink()
+    write_yaml(tiny / "schemas" / "sources" / "se-things-2018.yaml", data)
+    package = tiny / "schemas" / "package.yaml"
+    pkg = yaml.safe_load(package.read_text(encoding="utf-8"))
+    pkg["municipality_references"]["no-2018"]["country"] = "se"
+    write_yaml(package, pkg)
+    with pytest.raises(ConfigError, match=r"se-things-2018.yaml: country 'se' \(from the id "
+                                          r"se-things-2018\) is not a category of "
+                                          r"things.country in schemas/harmonized/things.yaml\n"
+                                          r".*add it under variables.country.categories"):
+        load_codebooks(tiny / "schemas")
+
+
+def test_a_municipality_reference_of_another_country_is_refused(tiny: Path) -> None:
+    _rewrite_source(tiny, municipality={"variable": "kommunenr", "reference": "dk-2007"})
+    with pytest.raises(ConfigError, match=r"'dk-2007' is a classification of 'dk', not of 'no'"):
+        load_codebooks(tiny / "schemas")
+
+
+def test_a_not_asked_mapping_may_give_its_reason(tiny: Path) -> None:
+    data = yaml.safe_load(_source_file(tiny).read_text(encoding="utf-8"))
+    data["mappings"]["partner"] = {"not_asked": "dropped from the questionnaire"}
+    write_yaml(_source_file(tiny), data)
+    mapping = load_codebooks(tiny / "schemas").sources["no-things-2018"].mappings["partner"]
+    assert mapping.not_asked == "dropped from the questionnaire"
+    data["mappings"]["partner"] = {"not_asked": "", "from": "partner"}
+    write_yaml(_source_file(tiny), data)
+    with pytest.raises(ConfigError) as error:
+        load_codebooks(tiny / "schemas")
+    assert "mappings.partner.not_asked" in str(error.value)
+    assert "should be 'not_asked'" not in str(error.value)

@@ -94,5 +94,8 @@ def test_missing_translation_is_reported_by_validate(tiny: Path) -> None:
     write_yaml(path, table)
     result = CliRunner().invoke(main, ["--root", str(tiny), "validate"])
     assert result.exit_code == 1
-    assert "codebook things.collab: things.collab has no nb text; add it to the codebook" \
-        in result.output
+    lines = path.read_text(encoding="utf-8").splitlines()
+    collab = lines.index("  collab:")
+    line = next(i for i in range(collab, len(lines)) if lines[i] == "    label:") + 1
+    assert (f"schemas/harmonized/things.yaml:{line}: variables.collab.label: no nb text: add it "
+            "to the codebook") in result.output

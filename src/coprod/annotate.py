@@ -46,9 +46,10 @@ def _columns_of_lines(project: Project, codebooks: Codebooks, source_id: str,
 def github_annotations(report: Report, project: Project, codebooks: Codebooks) -> list[str]:
     lines = []
     for source in report.sources:
-        columns = _columns_of_lines(project, codebooks, source.id, list(source.errors))
+        columns = _columns_of_lines(project, codebooks, source.id,
+                                    [p for p in source.errors if not p.file])
         for p in source.errors:
-            where = [f"file={_escape(source.file, property_value=True)}"]
+            where = [f"file={_escape(p.file or source.file, property_value=True)}"]
             if p.line:
                 where.append(f"line={p.line}")
                 if (p.line, p.column) in columns:
@@ -61,7 +62,9 @@ def github_annotations(report: Report, project: Project, codebooks: Codebooks) -
             message = f"{located}: {p.message}" if located else p.message
             lines.append(f"::error {','.join(where)}::{_escape(message)}")
     for p in report.package_errors:
-        lines.append(f"::error title={_escape('codebook', property_value=True)}::"
+        where = (f"file={_escape(p.file, property_value=True)}," if p.file else "") + (
+            f"line={p.line}," if p.file and p.line else "")
+        lines.append(f"::error {where}title={_escape('codebook', property_value=True)}::"
                      f"{_escape(f'{p.column}: {p.message}')}")
     return lines
 

@@ -3,10 +3,10 @@ site are all derived from (DESIGN §3).
 
 Three kinds of file live in ``schemas/``:
 
-- ``package.yaml``: the package's metadata, the missing-value taxonomy, the municipality reference
-  tables and the disclosure minimum;
+- ``package.yaml``: the package's metadata, its label languages, the missing-value taxonomy, the
+  municipality reference tables and the disclosure minimum;
 - ``harmonized/<table>.yaml``: one per harmonized table, the target variables with labels in
-  en/da/nb, categories, universe and comparability notes;
+  every language of the package, categories, universe and comparability notes;
 - ``sources/<country>-<survey>-<wave>.yaml``: one per raw extract, its file, format, dialect,
   variables (question text, value labels, missing codes) and how each harmonized variable is made
   from it.
@@ -27,33 +27,46 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    RootModel,
+    Tag,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from .errors import ConfigError
 
-LANGUAGES = ("en", "da", "nb")
 MISSING_REASONS = ("not_applicable", "dont_know", "refused", "no_answer", "not_asked")
 MissingReason = Literal["not_applicable", "dont_know", "refused", "no_answer", "not_asked"]
 Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 SOURCE_ID = re.compile(r"^(?P<country>[a-z]{2})-(?P<survey>[a-z]+)-(?P<wave>\d{4})$")
+# A BCP 47 language tag as the site's lang attributes take it: en, da, nb, sv, se, ...
+Language = Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
 
 
 class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Labels(Model):
-    """A text in the package's three languages. A missing language is reported by validate."""
+class Labels(RootModel[dict[Language, str | None]]):
+    """A text in the package's languages (``languages`` in package.yaml), keyed by language
+    code. A language the package does not declare is a configuration error
+    (:func:`check_package`); one it declares but a text lacks is reported by validate."""
 
-    en: str | None = None
-    da: str | None = None
-    nb: str | None = None
+    model_config = ConfigDict(frozen=True)
 
     def get(self, lang: str = "en") -> str:
-        return getattr(self, lang) or self.en or self.da or self.nb or ""
+        """The text in ``lang``, else in English, else in the first language that has one."""
+        return (self.root.get(lang) or self.root.get("en")
+                or next((text for text in self.root.values() if text), ""))
 
-    def missing_languages(self) -> list[str]:
-        return [lang for lang in LANGUAGES if not getattr(self, lang)]
+    def missing_languages(self, languages: Iterable[str]) -> list[str]:
+        return [lang for lang in languages if not self.root.get(lang)]
 
 
 class Category(Model):
@@ -86,6 +99,12 @@ class RegionNames(Model):
     name: str
 
 
+# official: the classification as its publisher issues it; derived: made by this project from
+# published tables (e.g. matched by name), to be replaced by an official one; partial: official
+# rows, but not every municipality of the vintage. The site shows which.
+Status = Literal["official", "derived", "partial"]
+
+
 class MunicipalityReference(Model):
     """A dated municipality classification in ``reference/``."""
 
@@ -98,7 +117,8 @@ class MunicipalityReference(Model):
     region_code: str | None = None  # column holding the region (county) code
     region_name: str | None = None  # column holding its name, when the file has one
     region_names: RegionNames | None = None  # otherwise, where the names are
-    derived: bool = False  # not an official table: the site says so
+    status: Status = "official"
+    provenance: str | None = None  # who publishes it, in a line (details: reference/PROVENANCE.md)
 
 
 class MunicipalityCrosswalk(Model):
@@ -109,7 +129,8 @@ class MunicipalityCrosswalk(Model):
     file: str
     from_column: str
     to_column: str
-    derived: bool = False  # not an official table: the site says so
+    status: Status = "official"
+    provenance: str | None = None
 
 
 class Package(Model):
@@ -119,6 +140,7 @@ class Package(Model):
     title: str
     description: str
     version: str = Field(pattern=r"^\d+\.\d+\.\d+$")
+    languages: list[Language] = Field(min_length=1)  # of labels; the first is the site's default
     synthetic: bool
     synthetic_notice: str
     homepage: str | None = None
@@ -134,6 +156,8 @@ class Package(Model):
 
     @model_validator(mode="after")
     def _taxonomy(self) -> Package:
+        if len(set(self.languages)) != len(self.languages):
+            raise ValueError("languages: each language once")
         values = tuple(c.value for c in self.missing)
         if values != MISSING_REASONS:
             raise ValueError(f"missing must list exactly {', '.join(MISSING_REASONS)}, in order")
@@ -150,10 +174,15 @@ class Package(Model):
 
 
 class ComparabilityNote(Model):
+    """What differs for some variables in some sources. A later source of a country whose every
+    earlier source the note lists is "not reviewed" by it until it is listed under ``sources``
+    (the difference holds) or ``not_affected`` (checked: it does not)."""
+
     variables: list[str]
     sources: list[str]
     severity: Literal["info", "minor", "major"]
     note: Labels
+    not_affected: list[str] = []
 
 
 DERIVATIONS = (
@@ -167,9 +196,12 @@ DERIVATIONS = (
 
 
 class AnyOf(Model):
-    """yes if any of the variables is yes; no if all are no; else the first missing reason."""
+    """yes if any of the variables is yes; no if all are no; else the first missing reason.
+    ``counts`` says how a part's other answer categories count, e.g. ``{partly: "yes"}``; a
+    part's category it does not name (beyond yes and no) is a configuration error."""
 
     any_of: list[str]
+    counts: dict[Slug, Literal["yes", "no"]] = {}
 
 
 class ClassesOf(Model):
@@ -256,6 +288,7 @@ class SourceVariable(Model):
     range: tuple[float, float] | None = None
     unique: bool = False
     free_text: bool = False  # never published, never mapped
+    not_harmonized: str | None = None  # why no harmonized variable is made from it
     pattern: str | None = None  # for strings, e.g. ^\d{4}$
 
     @model_validator(mode="after")
@@ -305,6 +338,36 @@ class Mapping(Model):
     note: str | None = None
 
 
+class NotAsked(Model):
+    """A question the source did not ask, with the reason: required where an earlier wave of
+    the same country and survey asked it, so that a dropped question is never silent."""
+
+    not_asked: str = Field(min_length=1)
+
+
+def is_not_asked(mapping: object) -> bool:
+    """Whether a mapping says the source did not ask the question (``not_asked`` or
+    ``{not_asked: reason}``)."""
+    return mapping == "not_asked" or isinstance(mapping, NotAsked)
+
+
+def _mapping_kind(data: object) -> str:
+    if isinstance(data, str):
+        return "word"
+    if isinstance(data, dict) and "not_asked" in data:
+        return "reason"
+    return "map"
+
+
+# Told apart by their shape, so that a broken mapping is reported as such, not as "should be
+# 'not_asked'" as well.
+AnyMapping = Annotated[
+    Annotated[Mapping, Tag("map")] | Annotated[NotAsked, Tag("reason")]
+    | Annotated[Literal["not_asked"], Tag("word")],
+    Discriminator(_mapping_kind),
+]
+
+
 class MunicipalityField(Model):
     variable: str
     reference: str  # key into package.municipality_references
@@ -316,7 +379,7 @@ class SourceCodebook(Model):
     id: str = Field(pattern=SOURCE_ID.pattern)
     table: Slug
     title: str
-    language: Literal["da", "nb", "en"]
+    language: Language  # of its question texts and value labels: one of the package's
     file: str
     format: Literal["spss", "csv"]
     dialect: Dialect = Dialect()
@@ -324,7 +387,7 @@ class SourceCodebook(Model):
     id_variable: str
     municipality: MunicipalityField
     variables: dict[str, SourceVariable]
-    mappings: dict[str, Mapping | Literal["not_asked"]]
+    mappings: dict[str, AnyMapping]
     review: list[str] = []  # drafted items a person must check; build refuses until empty
 
     @property
@@ -474,12 +537,9 @@ def _parse(model: type[Model], path: Path, shown: str | None = None) -> Any:
         return model.model_validate(data)
     except ValidationError as exc:
         errors = exc.errors()
-        # A mapping is a Mapping or the word not_asked: when it is a Mapping with a problem,
-        # "should be 'not_asked'" is noise.
-        real = [e for e in errors if not any(str(p).startswith("literal[") for p in e["loc"])]
         text = path.read_text(encoding="utf-8")
         problems = []
-        for err in real or errors:
+        for err in errors:
             loc = _keys(data, err["loc"])
             line = _yaml_line(text, err["loc"])
             problems.append(f"{shown}: {'.'.join(str(p) for p in loc) or '(top)'}: "
@@ -488,7 +548,15 @@ def _parse(model: type[Model], path: Path, shown: str | None = None) -> Any:
                           hint="see docs/codebooks.md for the format") from None
 
 
-def _shown(path: Path) -> str:
+def yaml_line(path: Path, loc: tuple) -> int | None:
+    """The line of a setting (its keys from the top) in a codebook file, where found."""
+    try:
+        return _yaml_line(path.read_text(encoding="utf-8"), loc)
+    except OSError:
+        return None
+
+
+def shown_path(path: Path) -> str:
     """A codebook file as messages show it: relative to the package folder."""
     parts = path.parts
     return Path(*parts[len(parts) - 1 - parts[::-1].index("schemas"):]).as_posix() if (
@@ -501,19 +569,19 @@ def load_codebooks(schemas: Path) -> Codebooks:
     if not files["package"].is_file():
         raise ConfigError(f"{files['package']}: not found",
                           hint="run coprod in a data package folder, or pass --root")
-    package = _parse(Package, files["package"], _shown(files["package"]))
+    package = _parse(Package, files["package"], shown_path(files["package"]))
     tables: dict[str, HarmonizedTable] = {}
     for path in sorted((schemas / "harmonized").glob("*.yaml")):
-        table = _parse(HarmonizedTable, path, _shown(path))
+        table = _parse(HarmonizedTable, path, shown_path(path))
         if table.table != path.stem:
-            raise ConfigError(f"{_shown(path)}: table is {table.table!r} but the file is named "
+            raise ConfigError(f"{shown_path(path)}: table is {table.table!r} but the file is named "
                               f"{path.name}", hint="name a harmonized codebook after its table")
         tables[table.table], files[table.table] = table, path
     sources: dict[str, SourceCodebook] = {}
     for path in sorted((schemas / "sources").glob("*.yaml")):
-        source = _parse(SourceCodebook, path, _shown(path))
+        source = _parse(SourceCodebook, path, shown_path(path))
         if source.id != path.stem:
-            raise ConfigError(f"{_shown(path)}: id is {source.id!r} but the file is named "
+            raise ConfigError(f"{shown_path(path)}: id is {source.id!r} but the file is named "
                               f"{path.name}", hint="name a source codebook after its id")
         sources[source.id], files[source.id] = source, path
     codebooks = Codebooks(package, tables, sources, files)
@@ -533,24 +601,25 @@ def _one_of(names: Iterable[str], what: str = "variables") -> str:
 def check_package(cb: Codebooks) -> None:
     """Raise ConfigError naming the first broken cross-reference between codebooks."""
     for name, table in cb.tables.items():
-        where = _shown(cb.files[name])
+        where = shown_path(cb.files[name])
         for var_name, var in table.variables.items():
             for other in var.combines:
                 if other not in table.variables:
                     raise ConfigError(f"{where}: {var_name}: derive names unknown variable "
                                       f"{other!r}", hint=_one_of(table.variables))
-                values = [c.value for c in var.categories]
-                if isinstance(var.derive, AnyOf) and (
-                        not {"yes", "no"} <= set(values)
-                        or [c.value for c in table.variables[other].categories] != values):
-                    raise ConfigError(f"{where}: {var_name}: any_of combines variables with the "
-                                      f"categories of {var_name} (yes, no), not {other!r}",
-                                      hint="give both the categories yes and no, or derive from "
-                                           "yes/no variables")
+                if isinstance(var.derive, AnyOf):
+                    _check_any_of(where, var_name, var, var.derive, table.variables[other], other)
                 if isinstance(var.derive, ClassesOf) and not table.variables[other].missing_column:
                     raise ConfigError(f"{where}: {var_name}: classes_of needs a numeric variable "
                                       f"with missing reasons, not {other!r}",
                                       hint="derive size classes from a mapped integer or number")
+            if isinstance(var.derive, AnyOf):
+                used = {c.value for part in var.derive.any_of
+                        for c in table.variables[part].categories}
+                for value in sorted(var.derive.counts.keys() - used):
+                    raise ConfigError(f"{where}: {var_name}: any_of counts {value!r}, which "
+                                      "is not a category of its parts",
+                                      hint=f"parts are {', '.join(var.derive.any_of)}")
         for summary in table.summaries:
             for var_name in (summary.outcome, *summary.by):
                 if var_name not in table.variables:
@@ -561,16 +630,77 @@ def check_package(cb: Codebooks) -> None:
                 if var_name not in table.variables:
                     raise ConfigError(f"{where}: comparability note names unknown variable "
                                       f"{var_name!r}", hint=_one_of(table.variables))
-            for source_id in note.sources:
+            for source_id in (*note.sources, *note.not_affected):
                 if source_id not in cb.sources:
                     raise ConfigError(f"{where}: comparability note names unknown source "
                                       f"{source_id!r}", hint=_one_of(cb.sources, "sources"))
+    _check_languages(cb)
     for source in cb.sources.values():
         _check_source(cb, source)
 
 
+def _check_any_of(where: str, name: str, var: HarmonizedVariable, rule: AnyOf,
+                  part: HarmonizedVariable, part_name: str) -> None:
+    """The combination's categories are yes and no; so are its parts', and any other category
+    of a part is counted as yes or no by the rule."""
+    if [c.value for c in var.categories] != ["yes", "no"]:
+        raise ConfigError(f"{where}: {name}: any_of makes the categories yes and no (in that "
+                          "order), and only those", hint=f"give {name} the categories yes, no")
+    values = [c.value for c in part.categories]
+    if not {"yes", "no"} <= set(values):
+        raise ConfigError(f"{where}: {name}: any_of combines yes/no variables, but {part_name!r} "
+                          "has no category yes or no",
+                          hint="derive from variables with the categories yes and no")
+    uncounted = [v for v in values if v not in ("yes", "no") and v not in rule.counts]
+    if uncounted:
+        raise ConfigError(f"{where}: {name}: {part_name} has the category {uncounted[0]!r}, and "
+                          f"any_of does not say how it counts",
+                          hint=f"add `counts: {{{uncounted[0]}: 'yes'}}` (or 'no') under "
+                               f"derive of {name}")
+
+
+def labels_in(value: object, loc: tuple = ()) -> Iterable[tuple[tuple, Labels]]:
+    """Every text in several languages inside a codebook model, with its location (the keys
+    leading to it), for the language checks."""
+    if isinstance(value, Labels):
+        yield loc, value
+    elif isinstance(value, BaseModel):
+        for name, field_info in type(value).model_fields.items():
+            yield from labels_in(getattr(value, name), (*loc, field_info.alias or name))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from labels_in(item, (*loc, key))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from labels_in(item, (*loc, index))
+
+
+def _check_languages(cb: Codebooks) -> None:
+    """Labels only in the package's languages; a source's language among them."""
+    languages = cb.package.languages
+    hint = ("add it to `languages:` in schemas/package.yaml (then every harmonized label needs a "
+            "text in it), or correct the code")
+    for key, model in (("package", cb.package), *cb.tables.items()):
+        path = cb.files[key]
+        for loc, labels in labels_in(model):
+            for lang in labels.root:
+                if lang not in languages:
+                    line = _yaml_line(path.read_text(encoding="utf-8"), (*loc, lang))
+                    raise ConfigError(
+                        f"{shown_path(path)}: {'.'.join(map(str, loc))}: language {lang!r} is not "
+                        f"among the package's languages ({', '.join(languages)})"
+                        + (f" (line {line})" if line else ""), hint=hint)
+    for source in cb.sources.values():
+        if source.language not in languages:
+            path = cb.files[source.id]
+            line = _yaml_line(path.read_text(encoding="utf-8"), ("language",))
+            raise ConfigError(f"{shown_path(path)}: language {source.language!r} is not among the "
+                              f"package's languages ({', '.join(languages)})"
+                              + (f" (line {line})" if line else ""), hint=hint)
+
+
 def _check_source(cb: Codebooks, source: SourceCodebook) -> None:
-    where = _shown(cb.files[source.id])
+    where = shown_path(cb.files[source.id])
     table = cb.tables.get(source.table)
     if table is None:
         raise ConfigError(f"{where}: table {source.table!r} has no codebook in schemas/harmonized/",
@@ -580,10 +710,24 @@ def _check_source(cb: Codebooks, source: SourceCodebook) -> None:
         if name not in source.variables:
             raise ConfigError(f"{where}: {role} names unknown variable {name!r}",
                               hint="name a variable declared under variables:")
-    if source.municipality.reference not in cb.package.municipality_references:
+    # An undeclared reference is what a draft leaves when no classification fits its codes:
+    # validate and build report it with the draft's other placeholders (coprod.review).
+    ref = cb.package.municipality_references.get(source.municipality.reference)
+    if ref is not None and ref.country != source.country:
         raise ConfigError(f"{where}: municipality.reference {source.municipality.reference!r} is "
-                          f"not declared in schemas/package.yaml",
-                          hint=_one_of(cb.package.municipality_references, "references"))
+                          f"a classification of {ref.country!r}, not of {source.country!r}",
+                          hint=_one_of([k for k, r in cb.package.municipality_references.items()
+                                        if r.country == source.country] or ["(none yet)"],
+                                       f"references of {source.country!r}"))
+    for var_name, var in table.variables.items():
+        values = [c.value for c in var.categories]
+        if var.derive == "country" and source.country not in values:
+            raise ConfigError(
+                f"{where}: country {source.country!r} (from the id {source.id}) is not a "
+                f"category of {table.table}.{var_name} in {shown_path(cb.files[table.table])}",
+                hint=f"add it under variables.{var_name}.categories: `- {{value: "
+                     f"{source.country!r}, code: <ISO 3166 numeric code>, label: {{...}}}}` with "
+                     "its name in every language of the package")
     mapped = {n for n, v in table.variables.items() if v.derive is None}
     for name in sorted(mapped - source.mappings.keys()):
         raise ConfigError(f"{where}: harmonized variable {name!r} has no mapping",
@@ -595,7 +739,7 @@ def _check_source(cb: Codebooks, source: SourceCodebook) -> None:
                               f"{source.table!r}",
                               hint=_one_of(sorted(n for n, v in table.variables.items()
                                                   if v.derive is None)))
-        if mapping == "not_asked":
+        if is_not_asked(mapping):
             continue
         _check_mapping(where, source, name, target, mapping)
 

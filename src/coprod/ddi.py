@@ -25,15 +25,16 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrib: str) -
     return element
 
 
-def _labels(parent: ET.Element, tag: str, labels: Labels) -> None:
-    for lang in ("en", "da", "nb"):
-        if text := getattr(labels, lang):
+def _labels(parent: ET.Element, tag: str, labels: Labels, languages: list[str]) -> None:
+    for lang in languages:
+        if text := labels.root.get(lang):
             _sub(parent, tag, text, lang=lang)
 
 
 def ddi_bytes(codebooks: Codebooks, tables: dict[str, pl.DataFrame]) -> bytes:
     package = codebooks.package
-    root = ET.Element("codeBook", {"version": "2.5", "ID": package.name, XML_LANG: "en",
+    root = ET.Element("codeBook", {"version": "2.5", "ID": package.name,
+                                   XML_LANG: package.languages[0],
                                    "xmlns": NAMESPACE})
     doc = _sub(_sub(_sub(root, "docDscr"), "citation"), "titlStmt")
     _sub(doc, "titl", f"Codebook of {package.title}")
@@ -69,7 +70,7 @@ def ddi_bytes(codebooks: Codebooks, tables: dict[str, pl.DataFrame]) -> bytes:
         dimensions = _sub(text, "dimensns")
         _sub(dimensions, "caseQnty", str(frame.height))
         _sub(dimensions, "varQnty", str(len(frame.columns)))
-        _labels(text, "fileCont", spec.description)
+        _labels(text, "fileCont", spec.description, package.languages)
 
     data = _sub(root, "dataDscr")
     missing = package.missing
@@ -79,23 +80,21 @@ def ddi_bytes(codebooks: Codebooks, tables: dict[str, pl.DataFrame]) -> bytes:
         for var_name, var in spec.variables.items():
             element = _sub(data, "var", ID=f"V_{name}_{var_name}", name=var_name,
                            files=f"F{index}")
-            _labels(element, "labl", var.label)
+            _labels(element, "labl", var.label, package.languages)
             for source_id, rule in sorted(rules[var_name].items()):
                 if rule["question"]:
                     question = _sub(element, "qstn", ID=f"Q_{name}_{var_name}_{source_id}")
                     _sub(question, "qstnLit", rule["question"],
                          lang=codebooks.sources[source_id].language)
             if var.universe:
-                for lang in ("en", "da", "nb"):
-                    if getattr(var.universe, lang):
-                        _sub(element, "universe", getattr(var.universe, lang), lang=lang)
+                _labels(element, "universe", var.universe, package.languages)
             if var.type == "categorical":
                 counts = dict(frame[var_name].cast(pl.String).value_counts().iter_rows())
                 for category, is_missing in [(c, False) for c in var.categories] + [
                         (m, True) for m in missing]:
                     catgry = _sub(element, "catgry", **({"missing": "Y"} if is_missing else {}))
                     _sub(catgry, "catValu", str(category.code))
-                    _labels(catgry, "labl", category.label)
+                    _labels(catgry, "labl", category.label, package.languages)
                     _sub(catgry, "catStat", str(counts.get(category.value, 0)), type="freq")
             _sub(element, "varFormat", type="numeric" if var.type != "string" else "character")
     ET.indent(root)

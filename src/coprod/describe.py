@@ -17,8 +17,11 @@ from .codebook import (
     Codebooks,
     HarmonizedTable,
     HarmonizedVariable,
+    Labels,
     Mapping,
+    NotAsked,
     SourceCodebook,
+    is_not_asked,
 )
 
 AVAILABLE, PARTIAL, NOT_ASKED = "available", "partial", "not_asked"
@@ -40,8 +43,9 @@ def lineage(codebooks: Codebooks, table: str) -> dict[str, dict[str, dict[str, s
 def _rule(name: str, var: HarmonizedVariable, source: SourceCodebook) -> dict[str, str]:
     if isinstance(var.derive, AnyOf):
         parts = ", ".join(var.derive.any_of)
+        counts = "".join(f"; {value} counts as {as_}" for value, as_ in var.derive.counts.items())
         return {"variable": "", "question": "", "rule": f"yes if any of {parts} is yes; no if all "
-                "are no; otherwise the first missing reason"}
+                f"are no; otherwise the first missing reason{counts}"}
     if isinstance(var.derive, ClassesOf):
         bounds = ", ".join(f"{c.value} up to {b:g}" for c, b in
                            zip(var.categories, var.derive.upper_bounds, strict=False))
@@ -74,8 +78,9 @@ def _rule(name: str, var: HarmonizedVariable, source: SourceCodebook) -> dict[st
         }
         return {"variable": origin, "question": question, "rule": rules[var.derive]}
     mapping = source.mappings[name]
-    if mapping == "not_asked":
-        return {"variable": "", "question": "", "rule": "not asked in this source: not_asked"}
+    if is_not_asked(mapping):
+        reason = mapping.not_asked if isinstance(mapping, NotAsked) else "not_asked"
+        return {"variable": "", "question": "", "rule": f"not asked in this source: {reason}"}
     assert isinstance(mapping, Mapping)
     src = source.variables[mapping.from_]
     steps = []
@@ -142,8 +147,8 @@ def frequencies(spec: HarmonizedTable, frame: pl.DataFrame) -> dict[str, dict[st
     return out
 
 
-def _labels(labels) -> dict[str, str]:  # noqa: ANN001 - a codebook Labels
-    return {lang: labels.get(lang) for lang in ("en", "da", "nb")}
+def _labels(labels: Labels, languages: list[str]) -> dict[str, str]:
+    return {lang: labels.get(lang) for lang in languages}
 
 
 def _source_entry(source: SourceCodebook) -> dict:
@@ -154,32 +159,35 @@ def _source_entry(source: SourceCodebook) -> dict:
 
 
 def _variable_entry(name: str, var: HarmonizedVariable, counts: MappingType,
-                    lineages: MappingType, available: MappingType, notes: list) -> dict:
+                    lineages: MappingType, available: MappingType, notes: list,
+                    languages: list[str]) -> dict:
     entry: dict = {"name": name, "type": var.type, "group": var.group,
-                   "label": _labels(var.label)}
+                   "label": _labels(var.label, languages)}
     if var.description:
-        entry["description"] = _labels(var.description)
+        entry["description"] = _labels(var.description, languages)
     if var.universe:
-        entry["universe"] = _labels(var.universe)
+        entry["universe"] = _labels(var.universe, languages)
     if var.categories:
-        entry["categories"] = [{"value": c.value, "code": c.code, "label": _labels(c.label)}
-                               for c in var.categories]
+        entry["categories"] = [{"value": c.value, "code": c.code,
+                                "label": _labels(c.label, languages)} for c in var.categories]
     if name in counts:
         entry["frequencies"] = counts[name]
     entry["lineage"] = lineages[name]
     entry["availability"] = available[name]
     entry["comparability"] = [{"sources": n.sources, "severity": n.severity,
-                               "note": _labels(n.note)} for n in notes if name in n.variables]
+                               "note": _labels(n.note, languages)}
+                              for n in notes if name in n.variables]
     return entry
 
 
 def codebook_document(codebooks: Codebooks, tables: MappingType[str, pl.DataFrame]) -> dict:
     """The machine-readable codebook of the harmonized tables, with lineage and availability."""
     package = codebooks.package
+    languages = package.languages
     document: dict = {
         "package": package.name, "version": package.version,
         "synthetic_notice": package.synthetic_notice,
-        "missing": [{"value": m.value, "code": m.code, "label": _labels(m.label)}
+        "missing": [{"value": m.value, "code": m.code, "label": _labels(m.label, languages)}
                     for m in package.missing],
         "sources": {s.id: _source_entry(s) for s in sorted(codebooks.sources.values(),
                                                            key=lambda s: s.id)},
@@ -194,10 +202,11 @@ def codebook_document(codebooks: Codebooks, tables: MappingType[str, pl.DataFram
         available = availability(codebooks, name, frame)
         counts = frequencies(spec, frame)
         document["tables"][name] = {
-            "title": _labels(spec.title), "description": _labels(spec.description),
-            "universe": _labels(spec.universe), "rows": frame.height,
+            "title": _labels(spec.title, languages),
+            "description": _labels(spec.description, languages),
+            "universe": _labels(spec.universe, languages), "rows": frame.height,
             "variables": {v: _variable_entry(v, var, counts, lineages, available,
-                                             spec.comparability)
+                                             spec.comparability, languages)
                           for v, var in spec.variables.items()},
         }
     return document

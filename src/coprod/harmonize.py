@@ -24,6 +24,7 @@ from .codebook import (
     Mapping,
     Package,
     SourceCodebook,
+    is_not_asked,
 )
 from .errors import GateError
 from .reconcile import reconcile, source_counts
@@ -198,7 +199,7 @@ def _recode(col: pl.Expr, codes: dict, dtype: pl.DataType, code_type: pl.DataTyp
 
 def _mapped(name: str, var: HarmonizedVariable, mapping: Mapping | str, source: SourceCodebook,
             package: Package, code_type: pl.DataType | None = None) -> list[pl.Expr]:
-    if mapping == "not_asked":
+    if is_not_asked(mapping):
         if var.type == "categorical":
             return [pl.lit("not_asked").cast(enum_of(var, package)).alias(name)]
         exprs = [pl.lit(None, dtype=_scalar(var)).alias(name)]
@@ -240,19 +241,23 @@ def _classes_of(name: str, var: HarmonizedVariable, rule: ClassesOf,
 def _any_of(name: str, var: HarmonizedVariable, rule: AnyOf, package: Package,
             source: SourceCodebook) -> pl.Expr:
     """yes if any part is yes; no if every part is no; otherwise the first part's missing reason.
-    When the source did not ask one of the parts, the combination was not asked either."""
+    A part's other answers count as the rule's ``counts`` say (e.g. partly as yes). When the
+    source did not ask one of the parts, the combination was not asked either."""
     names = rule.any_of
     categories = enum_of(var, package)
-    if any(source.mappings.get(p) == "not_asked" for p in names):
+    if any(is_not_asked(source.mappings.get(p)) for p in names):
         return pl.lit("not_asked").cast(categories).alias(name)
-    # The parts have the variable's categories (checked with the codebooks): compared and
-    # carried over as categories, no text made.
+    yes = ["yes", *(v for v, as_ in rule.counts.items() if as_ == "yes")]
+    no = ["no", *(v for v, as_ in rule.counts.items() if as_ == "no")]
+    # Compared as categories, no text made; a missing reason is carried over by name (the
+    # parts' categories end with the same missing taxonomy as the combination's).
     parts = [pl.col(p) for p in names]
-    missing = pl.coalesce([pl.when(~p.is_in(["yes", "no"])).then(p.cast(categories))
-                           for p in parts])
+    missing = pl.coalesce([pl.when(~p.is_in(yes + no)).then(p.cast(pl.String).cast(categories))
+                           for p in parts]) if rule.counts else pl.coalesce(
+        [pl.when(~p.is_in(["yes", "no"])).then(p.cast(categories)) for p in parts])
     return (
-        pl.when(pl.any_horizontal([p == "yes" for p in parts])).then(pl.lit("yes", categories))
-        .when(pl.all_horizontal([p == "no" for p in parts])).then(pl.lit("no", categories))
+        pl.when(pl.any_horizontal([p.is_in(yes) for p in parts])).then(pl.lit("yes", categories))
+        .when(pl.all_horizontal([p.is_in(no) for p in parts])).then(pl.lit("no", categories))
         .otherwise(missing)
     ).alias(name)
 

@@ -11,6 +11,7 @@ from .charts import Bar, bars, stacked
 from .codebook import Codebooks, HarmonizedTable, HarmonizedVariable, Summary
 from .describe import availability, lineage
 from .harmonize import enum_of, missing_enum
+from .review import unreviewed
 from .summary import (
     frequencies,
     numeric_summary,
@@ -20,9 +21,11 @@ from .summary import (
 
 
 def country_names(codebooks: Codebooks) -> dict[str, str]:
-    """Country code -> English name, from the harmonized codebooks' ``country`` categories."""
+    """Country code -> English name, from the categories of the harmonized codebooks' country
+    variables (``derive: country``)."""
     return {c.value: c.label.get() for table in codebooks.tables.values()
-            if "country" in table.variables for c in table.variables["country"].categories}
+            for var in table.variables.values() if var.derive == "country"
+            for c in var.categories}
 
 
 def with_categories(frame: pl.DataFrame, table: HarmonizedTable, codebooks: Codebooks
@@ -114,7 +117,10 @@ def variable_pages(codebooks: Codebooks, table: HarmonizedTable, frame: pl.DataF
     available = availability(codebooks, table.table, frame)
     pages = []
     for name, var in table.variables.items():
-        notes = [n for n in table.comparability if name in n.variables]
+        notes = [{"severity": n.severity, "note": n.note, "sources": n.sources,
+                  "unreviewed": [s for s in sorted(codebooks.sources) if s in sources
+                                 and unreviewed(n, codebooks, codebooks.sources[s])]}
+                 for n in table.comparability if name in n.variables]
         page = {
             "name": name, "var": var, "table": table, "sources": sources, "notes": notes,
             "lineage": lineages[name], "availability": available[name],
@@ -203,13 +209,14 @@ def search_index(codebooks: Codebooks, tables: dict[str, pl.DataFrame]) -> list[
         for var_name, var in table.variables.items():
             questions = sorted({r["question"] for r in rules[var_name].values() if r["question"]})
             sources = sorted({r["variable"] for r in rules[var_name].values() if r["variable"]})
-            categories = [c.label.get(lang) for c in var.categories for lang in ("en", "da", "nb")]
+            languages = codebooks.package.languages
+            categories = [c.label.get(lang) for c in var.categories for lang in languages]
             entries.append({
                 "url": f"variables/{name}/{var_name}.html",
                 "name": var_name,
                 "table": name,
                 "label": var.label.get(),
-                "text": " ".join([var_name, *(var.label.get(lang) for lang in ("en", "da", "nb")),
+                "text": " ".join([var_name, *(var.label.get(lang) for lang in languages),
                                   *questions, *sources, *categories]),
             })
     return entries

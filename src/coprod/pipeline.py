@@ -12,7 +12,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,7 +30,8 @@ if TYPE_CHECKING:
 
     from .harmonize import Harmonized
     from .reference import Municipalities
-    from .validate import Report
+    from .review import Finding
+    from .validate import Problem, Report, SourceReport
 
 
 class UsageError(CoprodError):
@@ -58,10 +59,13 @@ def load(project: Project) -> Codebooks:
 
 
 def validate(project: Project, codebooks: Codebooks, ids: Iterable[str] = (),
-             progress: Progress = _quiet, *, keep_raw: bool = False) -> Validated:
-    """Read and validate the named sources (all when none are named)."""
+             progress: Progress = _quiet, *, keep_raw: bool = False,
+             lost_codes: bool = True) -> Validated:
+    """Read and validate the named sources (all when none are named); ``lost_codes``: compare
+    the missing reasons of each with the previous wave of its country."""
     from .read import read_source
     from .reference import municipalities as load_municipalities
+    from .review import review
     from .validate import Problem, Report, SourceReport, translation_problems, validate_source
 
     wanted = list(ids) or sorted(codebooks.sources)
@@ -73,9 +77,16 @@ def validate(project: Project, codebooks: Codebooks, ids: Iterable[str] = (),
     raw_frames: dict[str, pl.DataFrame] = {}
     reports: list[SourceReport] = []
     municipalities: dict[str, Municipalities] = {}
+    found = review(codebooks)
     for source_id in wanted:
         source = codebooks.sources[source_id]
         progress(f"validating {source_id}")
+        decided = (tuple(finding_problem(f) for f in found.errors.get(source_id, ())),
+                   tuple(f.text() for f in found.warnings.get(source_id, ())))
+        if source.municipality.reference not in codebooks.package.municipality_references:
+            # a draft whose codes fit no classification: its data is checked once one is named
+            reports.append(SourceReport(source_id, source.file, 0, *decided))
+            continue
         municipalities[source_id] = load_municipalities(project, codebooks.package,
                                                         source.municipality.reference)
         try:
@@ -84,20 +95,59 @@ def validate(project: Project, codebooks: Codebooks, ids: Iterable[str] = (),
             problem = Problem(getattr(exc, "row", None), getattr(exc, "column", None),
                               getattr(exc, "value", None), "unreadable-file", str(exc),
                               getattr(exc, "line", None))
-            reports.append(SourceReport(source_id, source.file, 0, (problem,)))
+            reports.append(SourceReport(source_id, source.file, 0, (*decided[0], problem),
+                                        decided[1]))
             continue
         frame, report = validate_source(raw, source, codebooks, municipalities[source_id].names)
         if not report.valid and raw.parsed:  # problems quote cells as the file has them
             raw = read_source(project, source)
             frame, report = validate_source(raw, source, codebooks,
                                             municipalities[source_id].names)
-        reports.append(report)
+        reports.append(replace(report, errors=decided[0] + report.errors,
+                               warnings=report.warnings + decided[1]))
         if keep_raw:
             raw_frames[source_id] = raw.frame
         if frame is not None:
             frames[source_id] = frame
-    report = Report(tuple(reports), tuple(translation_problems(codebooks)))
+    if lost_codes:
+        reports = [_with_lost_missing_codes(project, codebooks, report, frames)
+                   for report in reports]
+    package_problems = [finding_problem(f) for f in found.errors.get("", ())]
+    report = Report(tuple(reports), tuple(package_problems + translation_problems(codebooks)))
     return Validated(codebooks, frames, report, municipalities, raw_frames)
+
+
+def _with_lost_missing_codes(project: Project, codebooks: Codebooks, report: SourceReport,
+                             frames: dict[str, pl.DataFrame]) -> SourceReport:
+    """The report with a finding for each missing reason the previous wave of the country had
+    and this source lost (see :func:`coprod.validate.lost_missing_codes`). The previous wave
+    is read when this run did not validate it; when it is not valid, there is nothing to say."""
+    from .review import earlier_waves
+    from .validate import lost_missing_codes
+
+    source = codebooks.sources[report.id]
+    earlier = earlier_waves(codebooks, source)
+    if report.id not in frames or not earlier:
+        return report
+    previous = earlier[0]
+    frame = frames.get(previous.id)
+    if frame is None:
+        try:
+            frame = validate(project, codebooks, [previous.id], lost_codes=False).frames.get(
+                previous.id)
+        except CoprodError:
+            frame = None
+    if frame is None:
+        return report
+    lost = lost_missing_codes(frames[report.id], source, frame, previous, codebooks)
+    return replace(report, warnings=report.warnings + tuple(lost)) if lost else report
+
+
+def finding_problem(finding: Finding) -> Problem:
+    from .validate import Problem
+
+    return Problem(None, finding.key, finding.value, finding.check, finding.message, finding.line,
+                   finding.file)
 
 
 def write_report(project: Project, report: Report) -> Path:
@@ -107,17 +157,34 @@ def write_report(project: Project, report: Report) -> Path:
     return path
 
 
-def harmonize_validated(validated: Validated) -> Harmonized:
-    from .harmonize import harmonize
-
-    drafts = [s for s in validated.codebooks.sources.values() if s.review]
+def _awaiting_review(codebooks: Codebooks) -> None:
+    drafts = [s for s in codebooks.sources.values() if s.review]
     if drafts:
-        lines = [f"{validated.codebooks.files[s.id].name}: {item}"
-                 for s in drafts for item in s.review]
+        lines = [f"{codebooks.files[s.id].name}: {item}" for s in drafts for item in s.review]
         raise GateError("drafted codebook items await review:\n  " + "\n  ".join(lines[:30])
                         + (f"\n  … and {len(lines) - 30} more" if len(lines) > 30 else ""),
                         hint="check each item, fix the codebook where needed, and delete the "
                              "item from `review:`")
+
+
+def refuse_drafts(codebooks: Codebooks) -> None:
+    """Nothing drafted is published: not while a `review:` item remains, nor while a codebook
+    holds a placeholder or a question dropped without a reason (with or without `review:`)."""
+    from .review import review
+
+    _awaiting_review(codebooks)
+    errors = review(codebooks).all_errors()
+    if errors:
+        lines = [f.text() for f in errors]
+        raise GateError("the codebooks are not finished:\n  " + "\n  ".join(lines[:30])
+                        + (f"\n  … and {len(lines) - 30} more" if len(lines) > 30 else ""),
+                        hint="write what each names, then run `coprod validate`")
+
+
+def harmonize_validated(validated: Validated) -> Harmonized:
+    from .harmonize import harmonize
+
+    _awaiting_review(validated.codebooks)
     if not validated.report.valid:
         failing = [s.id for s in validated.report.sources if not s.valid]
         raise GateError(f"validation failed for {', '.join(failing) or 'the codebooks'}:\n  "
@@ -174,6 +241,7 @@ def write_site(project: Project, codebooks: Codebooks) -> Path:
     from .privacy import check, local_paths
     from .render import render_site
 
+    refuse_drafts(codebooks)
     files = render_site(project, codebooks)
     check({f"build/site/{name}": data for name, data in files.items()},
           local_paths(project.root))

@@ -63,6 +63,31 @@ def environment(templates: Path) -> Environment:
     )
 
 
+# The templates are written in English: the interface language. Labels and question texts are shown
+# in every language of the package (package.yaml), each marked with its lang.
+INTERFACE_LANGUAGE = "en"
+
+
+def language_names(codes: list[str], in_language: str | None = None) -> dict[str, str]:
+    """Language code -> its name, in that language (``dansk``) or in ``in_language``, from
+    CLDR (Babel); a code CLDR does not know is shown as it is."""
+    from babel import Locale, UnknownLocaleError
+
+    names = {}
+    for code in codes:
+        try:
+            name = Locale.parse(code.replace("-", "_")).get_display_name(
+                in_language or code.replace("-", "_"))
+        except (UnknownLocaleError, ValueError):
+            name = None
+        names[code] = (name[:1].upper() + name[1:]) if name else code
+    return names
+
+
+def _listed(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
 def _human_size(size: int) -> str:
     for unit in ("bytes", "KB", "MB", "GB"):
         if size < 1024 or unit == "GB":
@@ -152,8 +177,16 @@ def render_site(project: Project, codebooks: Codebooks) -> dict[str, bytes]:
     report = json.loads(report_path.read_text(encoding="utf-8")) if report_path.is_file() else None
     pages_by_table = {name: variable_pages(codebooks, codebooks.tables[name], frame)
                       for name, frame in tables.items()}
+    package = codebooks.package
+    languages = package.languages
+    targets = {r.country: package.municipality_references[package.municipality_target.get(
+        r.country, key)] for key, r in package.municipality_references.items()}
     common = {
-        "package": codebooks.package,
+        "package": package,
+        "ui_lang": INTERFACE_LANGUAGE,
+        "languages": language_names(languages),
+        "language_list": _listed(list(language_names(languages, INTERFACE_LANGUAGE).values())),
+        "source_countries": sorted({s.country for s in codebooks.sources.values()}),
         "countries": country_names(codebooks),
         "human_size": _human_size,
         "source_books": codebooks.sources,
@@ -185,8 +218,9 @@ def render_site(project: Project, codebooks: Codebooks) -> dict[str, bytes]:
     matrices = {name: availability(codebooks, name, frame) for name, frame in tables.items()}
     page("availability.html", "availability.html", matrices=matrices,
          table_sources={n: sorted(f["source"].unique().to_list()) for n, f in tables.items()})
-    page("sources.html", "sources.html", references=codebooks.package.municipality_references,
-         crosswalks=codebooks.package.municipality_crosswalks)
+    page("sources.html", "sources.html", references=package.municipality_references,
+         crosswalks=package.municipality_crosswalks, targets=targets,
+         target_vintages=_listed(sorted({r.vintage for r in targets.values()})))
     page("background.html", "background.html")
     page("validation.html", "validation.html", report=report)
     page("search.html", "search.html")

@@ -41,8 +41,7 @@ def print_report(report: Report, console: Console | None = None) -> None:
         for warning in source.warnings:
             console.print(f"  warning: {warning}", markup=False, soft_wrap=True)
     for p in report.package_errors:
-        console.print(f"codebook {p.column}: {p.message} [{p.check}]", markup=False,
-                      soft_wrap=True)
+        console.print(p.located("codebook"), markup=False, soft_wrap=True)
     console.print("All sources valid." if report.valid else "Validation failed.", markup=False)
 
 

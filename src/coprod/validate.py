@@ -9,11 +9,19 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import polars as pl
 
-from .codebook import Codebooks, SourceCodebook, SourceVariable
+from .codebook import (
+    Codebooks,
+    Mapping,
+    SourceCodebook,
+    SourceVariable,
+    labels_in,
+    shown_path,
+    yaml_line,
+)
 from .errors import CoprodError
 from .imports import optional_modules_hidden, pandera_polars
 from .read import RawTable
@@ -46,6 +54,16 @@ CHECKS: dict[str, tuple[str, str]] = {
                       "check the delivery and update the codebook if the meaning changed"),
     "missing-translation": ("Missing translation", "{column} has no {detail} text; add it to the "
                             "codebook"),
+    # Found in the codebooks themselves (coprod.review); their messages are written there.
+    "draft-placeholder": ("Placeholder of a draft", "{detail}"),
+    "undeclared-reference": ("Undeclared municipality classification", "{detail}"),
+    "dropped-question": ("Question dropped without a reason", "{detail}"),
+}
+# Findings: reported as warnings, they do not stop a build.
+FINDINGS: dict[str, str] = {
+    "note-not-reviewed": "Comparability note not reviewed for a source",
+    "unused-variable": "Source variable no mapping uses",
+    "missing-code-unused": "Declared missing code no longer occurs",
 }
 
 
@@ -57,15 +75,19 @@ class Problem:
     check: str
     message: str
     line: int | None = None  # physical line in the file, where it has one
+    file: str | None = None  # where the problem is, when not the raw file (e.g. its codebook)
 
     def located(self, file: str) -> str:
         """``file:line: row R, column C, value V: message [check]``, leaving out what is
         unknown; a file-level message already names its file."""
+        file = self.file or file
         message, _, hint = self.message.partition("\n")
         hint = hint and "\n  " + hint.replace("\n", "\n  ")  # under the line it belongs to
         if message.startswith(f"{file}:"):
             return f"{message} [{self.check}]{hint}"
         where = file + (f":{self.line}" if self.line else "")
+        if self.file:  # a codebook: the column is the setting's key
+            return f"{where}: {self.column}: {message} [{self.check}]{hint}"
         parts = [f"row {self.row}" if self.row else "",
                  f"column {self.column}" if self.column else "",
                  f"value {self.value!r}" if self.value is not None else ""]
@@ -88,9 +110,16 @@ class SourceReport:
     def to_json(self) -> dict:
         return {
             "id": self.id, "file": self.file, "rows": self.rows, "valid": self.valid,
-            "errors": [{k: v for k, v in asdict(p).items() if k != "line"} for p in self.errors],
+            "errors": [_json(p) for p in self.errors],
             "warnings": list(self.warnings),
         }
+
+
+def _json(p: Problem) -> dict:
+    """A problem in the JSON report: row, column, value, check, message; a problem found in a
+    codebook adds its file and line."""
+    keys = ("row", "column", "value", "check", "message", *(("file", "line") if p.file else ()))
+    return {k: getattr(p, k) for k in keys}
 
 
 @dataclass(frozen=True)
@@ -118,12 +147,12 @@ class Report:
                     + (f" {value!r}" if value is not None else "")
                     + (f" ({n} row{'s' if n > 1 else ''})" if p.row is not None else ""))
             message, _, hint = p.message.partition("\n")
-            if not message.startswith(f"{source.file}:"):  # file-level messages name it
-                where = source.file + (f":{p.line}" if p.line else "") + (
+            if not message.startswith(f"{p.file or source.file}:"):  # file-level ones name it
+                where = (p.file or source.file) + (f":{p.line}" if p.line else "") + (
                     f", row {p.row}" if p.row else "")
                 message = f"{'first ' if n > 1 else ''}{where}: {message}"
             lines.append(f"{head}: {message}" + (hint and "\n  " + hint.replace("\n", "\n  ")))
-        lines += [f"codebook {p.column}: {p.check}: {p.message}" for p in self.package_errors]
+        lines += [p.located("codebook") for p in self.package_errors]
         if len(lines) > limit:
             lines = [*lines[:limit], f"… and {len(lines) - limit} more"]
         return lines
@@ -132,7 +161,7 @@ class Report:
         return {
             "valid": self.valid,
             "sources": [s.to_json() for s in self.sources],
-            "package_errors": [asdict(p) for p in self.package_errors],
+            "package_errors": [_json(p) for p in self.package_errors],
         }
 
 
@@ -324,6 +353,72 @@ def validate_source(raw: RawTable, source: SourceCodebook, codebooks: Codebooks,
     return (typed if report.valid else None), report
 
 
+def _reason_counts(frame: pl.DataFrame, source: SourceCodebook,
+                   names: list[str]) -> dict[str, dict[str, int]]:
+    """Harmonized variable -> missing reason -> rows, over the source columns they are mapped
+    from; ``""`` counts the blank cells. One pass over the columns."""
+    exprs = []
+    for name in names:
+        mapping = source.mappings[name]
+        assert isinstance(mapping, Mapping)
+        var = source.variables[mapping.from_]
+        column = pl.col(mapping.from_)
+        for reason in {*var.missing.values()}:
+            codes = [c for c, r in var.missing.items() if r == reason]
+            exprs.append(column.is_in(codes).sum().alias(f"{name}\0{reason}"))
+        exprs.append(column.null_count().alias(f"{name}\0"))
+    row = frame.select(exprs).row(0, named=True) if exprs else {}
+    out: dict[str, dict[str, int]] = {name: {} for name in names}
+    for key, n in row.items():
+        name, reason = key.split("\0")
+        out[name][reason] = n
+    return out
+
+
+CHANCE = 0.001  # about one false alarm in twenty builds of fifty questions each
+
+
+def lost_missing_codes(frame: pl.DataFrame, source: SourceCodebook, earlier: pl.DataFrame,
+                       previous: SourceCodebook, codebooks: Codebooks) -> list[str]:
+    """Missing reasons that the previous wave of a country has rows of and this source has none,
+    in a question whose blanks it does count: a delivery that wrote "don't know" as empty cells
+    would otherwise turn those answers silently into the blank's reason."""
+    names = [n for n, m in source.mappings.items() if isinstance(m, Mapping)
+             and isinstance(previous.mappings.get(n), Mapping)
+             and source.variables[m.from_].blank is not None]
+    if not names:
+        return []
+    now = _reason_counts(frame, source, names)
+    before = _reason_counts(earlier, previous, names)
+    path = codebooks.files.get(source.id)
+    findings = []
+    for name in names:
+        mapping = source.mappings[name]
+        assert isinstance(mapping, Mapping)
+        var = source.variables[mapping.from_]
+        blanks = now[name].get("", 0)
+        asked_before = earlier.height - before[name].get("", 0)
+        asked = frame.height - blanks
+        # A reason some answers had before can be absent by chance in a small wave: say so
+        # only when its earlier rate makes no row at all unlikely (below CHANCE).
+        lost = sorted(r for r, n in before[name].items() if r and n and not now[name].get(r)
+                      and asked_before and (1 - n / asked_before) ** asked < CHANCE)
+        if not blanks or not lost:
+            continue
+        old = previous.mappings[name]
+        assert isinstance(old, Mapping)
+        line = yaml_line(path, ("variables", mapping.from_)) if path else None
+        where = f"{shown_path(path)}{f':{line}' if line else ''}: " if path else ""
+        had = ", ".join(f"{before[name][r]} {r}" for r in lost)
+        findings.append(
+            f"{where}variables.{mapping.from_}: no row is {' or '.join(lost)}, where "
+            f"{previous.id} had {had} ({old.from_}), while {blanks} row"
+            f"{'s are' if blanks > 1 else ' is'} blank, read as {var.blank}: if the delivery "
+            "wrote those answers as empty cells, they are now counted as "
+            f"{var.blank}; check the file, its missing codes and `blank:` [missing-code-unused]")
+    return findings
+
+
 def _failure_cases(schema: pa.DataFrameSchema, frame: pl.DataFrame) -> list[tuple[str, str, int]]:
     # Validation is always on and always checks data, whatever PANDERA_* settings say.
     with config_context(validation_enabled=True, validation_depth=ValidationDepth.SCHEMA_AND_DATA
@@ -427,23 +522,17 @@ def _report(raw: RawTable, problems: list[Problem]) -> SourceReport:
 
 
 def translation_problems(codebooks: Codebooks) -> list[Problem]:
-    """Every label of a harmonized codebook in en, da and nb; a missing one is reported."""
+    """Every text of the package and harmonized codebooks in each of the package's languages;
+    a missing one is reported with its codebook file and line."""
     problems = []
-    texts = [(f"missing={m.value}", m.label) for m in codebooks.package.missing]
-    for table in codebooks.tables.values():
-        texts += [(f"{table.table} {part}", labels) for part, labels in (
-            ("title", table.title), ("description", table.description),
-            ("universe", table.universe))]
-        for name, var in table.variables.items():
-            texts.append((f"{table.table}.{name}", var.label))
-            texts += [(f"{table.table}.{name} {part}", labels) for part, labels in (
-                ("description", var.description), ("universe", var.universe)) if labels]
-            texts += [(f"{table.table}.{name}={c.value}", c.label) for c in var.categories]
-        texts += [(f"{table.table} comparability note {i}", n.note)
-                  for i, n in enumerate(table.comparability, start=1)]
-        texts += [(f"{table.table} summary {i}", s.title)
-                  for i, s in enumerate(table.summaries, start=1)]
-        for where, labels in texts:
-            for lang in labels.missing_languages():
-                problems.append(problem("missing-translation", column=where, detail=lang))
+    languages = codebooks.package.languages
+    for key, model in (("package", codebooks.package), *codebooks.tables.items()):
+        path = codebooks.files[key]
+        for loc, labels in labels_in(model):
+            where = ".".join(map(str, loc))
+            for lang in labels.missing_languages(languages):
+                problems.append(Problem(
+                    None, where, None, "missing-translation",
+                    f"no {lang} text: add it to the codebook (every language in `languages:` "
+                    "of schemas/package.yaml needs one)", yaml_line(path, loc), shown_path(path)))
     return problems

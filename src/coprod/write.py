@@ -105,7 +105,7 @@ def _field(name: str, var: HarmonizedVariable, package: Package) -> dict:
     field: dict = {"name": name, "title": var.label.get("en")}
     if var.description:
         field["description"] = var.description.get("en")
-    field["labels"] = {lang: var.label.get(lang) for lang in ("en", "da", "nb")}
+    field["labels"] = {lang: var.label.get(lang) for lang in package.languages}
     if var.type == "categorical":
         field["type"] = "string"
         field["categories"] = [{"value": c.value, "label": c.label.get("en")}
