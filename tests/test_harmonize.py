@@ -92,3 +92,42 @@ def test_invalid_sources_are_not_harmonized(tiny: Path) -> None:
     write_no_csv(tiny / "raw" / "no_things.csv", rows)
     with pytest.raises(GateError, match="validation failed for no-things-2018"):
         _harmonized(tiny)
+
+
+def test_a_new_answer_category_counts_in_any_of_as_its_rule_says(tiny: Path) -> None:
+    import yaml
+
+    table_path = tiny / "schemas" / "harmonized" / "things.yaml"
+    table = yaml.safe_load(table_path.read_text(encoding="utf-8"))
+    collab = table["variables"]["collab"]
+    collab["categories"] = [*collab["categories"], {"value": "partly", "code": 2, "label": {
+        "en": "Partly", "da": "Delvis", "nb": "Delvis"}}]
+    table["variables"]["collab_any"]["derive"]["counts"] = {"partly": "yes"}
+    write_yaml(table_path, table)
+    samarbeid = {**NO_SOURCE["variables"]["samarbeid"],
+                 "values": {1: "Ja", 0: "Nei", 2: "Delvis", 9: "Vet ikke"}}
+    write_yaml(tiny / "schemas" / "sources" / "no-things-2018.yaml", {
+        **NO_SOURCE, "variables": {**NO_SOURCE["variables"], "samarbeid": samarbeid},
+        "mappings": {**NO_SOURCE["mappings"],
+                     "collab": {"from": "samarbeid", "recode": {1: "yes", 0: "no", 2: "partly"}}}})
+    rows = list(NO_ROWS)
+    rows[2] = "2;0301;2;;7;;0,75"  # partly, partner not applicable
+    rows[4] = "4;1103;2;0;30;;1,0"  # partly, no partner
+    write_no_csv(tiny / "raw" / "no_things.csv", rows)
+    norway = [r for r in _rows(tiny, "respondent_id", "collab", "partner", "collab_any")
+              if r[0].startswith("no-")]
+    assert norway == [
+        ("no-things-2018-1", "yes", "yes", "yes"),
+        ("no-things-2018-2", "partly", "not_applicable", "yes"),  # partly counts as yes
+        ("no-things-2018-3", "dont_know", "not_applicable", "dont_know"),
+        ("no-things-2018-4", "partly", "no", "yes"),
+    ]
+    # the Danish source, whose collab has no "partly", is unchanged
+    assert ("dk-things-2018-2", "no", "not_asked", "not_asked") in _rows(
+        tiny, "respondent_id", "collab", "partner", "collab_any")
+    rule = pipeline.load(Project(tiny)).tables["things"].variables["collab_any"]
+    from coprod.describe import lineage
+
+    assert lineage(pipeline.load(Project(tiny)), "things")["collab_any"]["no-things-2018"][
+        "rule"].endswith("; partly counts as yes")
+    assert rule.derive.counts == {"partly": "yes"}

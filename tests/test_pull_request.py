@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 from click.testing import CliRunner
 
-from conftest import write_yaml
+from conftest import REPO, write_yaml
 from coprod.cli import main
 
 
@@ -19,6 +19,7 @@ def _run(root: Path, *args: str):
 
 
 def test_new_wave_pull_request(demo: Path, tmp_path: Path) -> None:
+    shutil.copy(REPO / "CHANGELOG.md", demo / "CHANGELOG.md")
     assert _run(demo, "build").exit_code == 0
     released = tmp_path / "released"
     shutil.copytree(demo, released)  # the package as on main before the pull request
@@ -61,7 +62,10 @@ def test_new_wave_pull_request(demo: Path, tmp_path: Path) -> None:
     assert result["proposed_version"] == "0.3.0"
     assert "source `no-institutions-2024` (1021 rows)" in result["changelog"]
     changelog = (demo / "CHANGELOG.md").read_text(encoding="utf-8")
-    assert changelog.startswith("# Changelog\n\n## 0.3.0 (unreleased): minor release")
+    intro, entries = changelog.split("\n## ", 1)  # the entry goes where the entries begin
+    assert intro.startswith("# Changelog\n\nAll notable changes")
+    assert entries.startswith("0.3.0 (unreleased): minor release")
+    assert entries.index("## 0.2.") > entries.index("no-institutions-2024")
 
 
 def test_diff_against_a_git_ref_finds_a_breaking_change(demo: Path) -> None:

@@ -6,7 +6,14 @@ change needs under the Data Package versioning rules:
   category's meaning changed;
 - minor: data or metadata added in a compatible way: new sources (waves), rows, columns or
   categories;
-- patch: compatible corrections: revised values or distributions, documentation.
+- patch: compatible corrections: documentation, and values revised by no more than the
+  threshold.
+
+A published figure that moves by more than the threshold (a source's distribution of a variable,
+in percentage points) is never a patch: results computed from the previous version no longer
+hold, so it is major. So is a variable that a source published and now does not (not_asked for
+the whole source). A new source that does not ask what earlier waves of its country asked is
+named, so that a lost question is seen in review.
 """
 
 from __future__ import annotations
@@ -58,8 +65,9 @@ class PackageDiff:
         if not self.changes:
             return ""
         sections = {"Added": ("added-source", "added-field", "added-category", "rows"),
-                    "Changed": ("type", "category-label", "distribution", "label"),
-                    "Removed": ("removed-source", "removed-field", "removed-category")}
+                    "Changed": ("type", "category-label", "distribution", "label", "not-asked"),
+                    "Removed": ("removed-source", "removed-field", "removed-category",
+                                "lost-variable")}
         lines = [f"## {self.proposed_version} (unreleased): {self.bump} release", ""]
         for title, kinds in sections.items():
             items = [c.text for c in self.changes if c.kind in kinds]
@@ -160,14 +168,48 @@ def compare(old: tuple[dict, dict], new: tuple[dict, dict], *,
                 a, b = _shares(before[sid]), _shares(counts)
                 shift = sum(abs(a.get(k, 0) - b.get(k, 0)) for k in a.keys() | b.keys()) / 2
                 if shift > threshold:
-                    add(Change("distribution", "patch",
-                               f"`{table}.{var}` in `{sid}` shifted by {shift:.1f} points"))
+                    add(Change("distribution", "major",
+                               f"`{table}.{var}` in `{sid}` shifted by {shift:.1f} points "
+                               f"(more than {threshold:g}): published figures changed"))
+        _not_asked(diff, table, spec, old_vars, old_sources, new_sources)
     return diff
 
 
+def _not_asked(diff: PackageDiff, table: str, spec: dict, old_vars: dict, old_sources: dict,
+               new_sources: dict) -> None:
+    """Variables a source no longer publishes (major), and variables a new source does not ask
+    although an earlier wave of its country did (named)."""
+    for var, entry in spec["variables"].items():
+        before = old_vars.get(var, {}).get("availability", {})
+        for sid, status in sorted(entry.get("availability", {}).items()):
+            if status != "not_asked":
+                continue
+            if sid in old_sources:
+                if before.get(sid, "not_asked") != "not_asked":
+                    diff.changes.append(Change(
+                        "lost-variable", "major",
+                        f"`{table}.{var}` is now not_asked for all of `{sid}` (was "
+                        f"{before[sid]})"))
+                continue
+            source = new_sources[sid]
+            asked = sorted(
+                s for s, st in entry["availability"].items() if st != "not_asked"
+                and new_sources.get(s, {}).get("country") == source.get("country")
+                and new_sources.get(s, {}).get("wave", 0) < source.get("wave", 0))
+            if asked:
+                diff.changes.append(Change(
+                    "not-asked", "minor",
+                    f"`{table}.{var}` is not asked in the new source `{sid}` (asked in "
+                    + ", ".join(f"`{s}`" for s in asked) + ")"))
+
+
 def prepend_changelog(path: Path, entry: str) -> None:
-    """Put the entry at the top of CHANGELOG.md, under its title."""
-    title = "# Changelog\n"
-    text = path.read_text(encoding="utf-8") if path.is_file() else title
-    body = text[len(title):].lstrip("\n") if text.startswith(title) else text
-    path.write_text(f"{title}\n{entry.rstrip()}\n\n{body}".rstrip() + "\n", encoding="utf-8")
+    """Put the entry where the changelog's entries begin: before its first ``## `` heading,
+    after the title and introduction (at the end when it has no entry yet)."""
+    text = path.read_text(encoding="utf-8") if path.is_file() else "# Changelog\n"
+    lines = text.splitlines(keepends=True)
+    at = next((i for i, line in enumerate(lines) if line.startswith("## ")), len(lines))
+    head = "".join(lines[:at]).rstrip("\n")
+    rest = "".join(lines[at:])
+    path.write_text(f"{head}\n\n{entry.rstrip()}\n" + (f"\n{rest}" if rest else ""),
+                    encoding="utf-8")

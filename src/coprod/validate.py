@@ -143,6 +143,9 @@ class Report:
                 groups[key] = (source, p, 1) if first is None else (*first[:2], first[2] + 1)
         lines = []
         for (sid, column, check, value), (source, p, n) in groups.items():
+            if p.file:  # in a codebook, found once
+                lines.append(f"{sid}: {p.located(source.file)}")
+                continue
             head = (f"{sid}: {column or '(file)'}: {check}"
                     + (f" {value!r}" if value is not None else "")
                     + (f" ({n} row{'s' if n > 1 else ''})" if p.row is not None else ""))
