@@ -140,3 +140,22 @@ def test_validation_cannot_be_switched_off_from_outside(tiny: Path, setting: dic
                             capture_output=True, text=True, env={**os.environ, **setting})
     assert result.returncode == 1, result.stdout + result.stderr
     assert "column samarbeid, value '5': code 5 is not in the codebook" in result.stdout
+
+
+def test_bump_sets_the_version_where_it_is_written(tiny: Path) -> None:
+    package = tiny / "schemas" / "package.yaml"
+    package.write_text(package.read_text(encoding="utf-8").replace(
+        "citation: Tiny (2026).", "citation: Tiny (2026), version 0.1.0.") + "# a comment\n",
+        encoding="utf-8")
+    (tiny / "CITATION.cff").write_text("cff-version: 1.2.0\ntitle: Tiny\nversion: 0.1.0\n",
+                                       encoding="utf-8")
+    result = _run(tiny, "bump", "minor")
+    assert result.exit_code == 0, result.output
+    assert result.output == ("Version 0.1.0 → 0.2.0 in schemas/package.yaml, CITATION.cff; now "
+                             "run `coprod build`.\n")
+    text = package.read_text(encoding="utf-8")
+    assert "\nversion: 0.2.0\n" in text and "version 0.2.0." in text
+    assert text.endswith("# a comment\n")  # only the version lines change
+    assert "version: 0.2.0" in (tiny / "CITATION.cff").read_text(encoding="utf-8")
+    assert _run(tiny, "bump", "major").output.startswith("Version 0.2.0 → 1.0.0")
+    assert _run(tiny, "bump", "huge").exit_code == 2

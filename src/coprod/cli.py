@@ -286,6 +286,26 @@ def diff(ctx: Context, old: str, new: str | None, fmt: str, threshold: float,
         click.echo(result.markdown())
 
 
+@main.command()
+@click.argument("part", type=click.Choice(["major", "minor", "patch"]))
+@click.pass_obj
+def bump(ctx: Context, part: str) -> None:
+    """Raise the package's version, before building a release.
+
+    Sets `version` (and the version its citation names) in schemas/package.yaml and in
+    CITATION.cff. A new wave is minor; `coprod diff` says which bump a change needs.
+
+    \b
+    Example:
+      coprod bump minor
+    """
+    from .steward.bump import bump as bump_version
+
+    bumped = run(ctx, lambda: bump_version(ctx.project(), part))
+    click.echo(f"Version {bumped.old} → {bumped.new} in {', '.join(bumped.files)}; now run "
+               "`coprod build`.")
+
+
 @main.command("new-source")
 @click.argument("raw_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--id", "source_id", required=True,

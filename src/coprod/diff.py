@@ -55,9 +55,17 @@ class PackageDiff:
         return {"major": f"{major + 1}.0.0", "minor": f"{major}.{minor + 1}.0",
                 "patch": f"{major}.{minor}.{patch + 1}", "none": self.old_version}[self.bump]
 
+    @property
+    def version_set(self) -> bool:
+        """Whether the new build's version is at least the proposed one."""
+        def parts(version: str) -> tuple[int, ...]:
+            return tuple(int(x) for x in version.split("."))
+        return parts(self.new_version) >= parts(self.proposed_version)
+
     def to_json(self) -> dict:
         return {"old_version": self.old_version, "new_version": self.new_version,
                 "bump": self.bump, "proposed_version": self.proposed_version,
+                "version_set": self.version_set,
                 "changes": [asdict(c) for c in self.changes],
                 "changelog": self.changelog_entry()}
 
@@ -79,6 +87,11 @@ class PackageDiff:
         head = [f"# Package diff: {self.old_version} → working version", "",
                 f"**Version bump needed: {self.bump}** "
                 f"(proposed version {self.proposed_version}).", ""]
+        if self.bump != "none":
+            head += [f"This build is version {self.new_version}: " + (
+                "that is enough." if self.version_set else
+                f"run `coprod bump {self.bump}`, then `coprod build`, and commit the result."),
+                ""]
         if not self.changes:
             return "\n".join([*head, "No change to the published package.", ""])
         rows = ["| change | bump | what |", "|---|---|---|"]

@@ -65,7 +65,7 @@ def validate(project: Project, codebooks: Codebooks, ids: Iterable[str] = (),
     the missing reasons of each with the previous wave of its country."""
     from .read import read_source
     from .reference import municipalities as load_municipalities
-    from .review import review
+    from .review import review, unchecked
     from .validate import Problem, Report, SourceReport, translation_problems, validate_source
 
     wanted = list(ids) or sorted(codebooks.sources)
@@ -83,8 +83,7 @@ def validate(project: Project, codebooks: Codebooks, ids: Iterable[str] = (),
         progress(f"validating {source_id}")
         decided = (tuple(finding_problem(f) for f in found.errors.get(source_id, ())),
                    tuple(f.text() for f in found.warnings.get(source_id, ())))
-        if source.municipality.reference not in codebooks.package.municipality_references:
-            # a draft whose codes fit no classification: its data is checked once one is named
+        if unchecked(codebooks, source):  # a draft: its data is checked once it names them
             reports.append(SourceReport(source_id, source.file, 0, *decided))
             continue
         municipalities[source_id] = load_municipalities(project, codebooks.package,

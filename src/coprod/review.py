@@ -23,6 +23,7 @@ from pathlib import Path
 import yaml
 
 from .codebook import (
+    PLACEHOLDER,
     Codebooks,
     ComparabilityNote,
     Mapping,
@@ -31,7 +32,6 @@ from .codebook import (
     yaml_line,
 )
 
-PLACEHOLDER = "?"
 DRAFT = "DRAFT"
 
 
@@ -110,6 +110,13 @@ def placeholders(path: Path) -> Iterator[Finding]:
                           ".".join(map(str, loc)), node.value,
                           f"{node.value!r} is {what}, written by `coprod new-source`: write the "
                           "real text (or code), then validate again")
+
+
+def unchecked(codebooks: Codebooks, source: SourceCodebook) -> bool:
+    """Whether a source's data cannot be validated yet: its draft has not named its id or
+    municipality variable, or a declared classification for its municipality codes."""
+    return (PLACEHOLDER in (source.id_variable, source.municipality.variable)
+            or source.municipality.reference not in codebooks.package.municipality_references)
 
 
 def _unset(codebooks: Codebooks, source: SourceCodebook) -> Iterator[Finding]:
