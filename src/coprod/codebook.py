@@ -481,8 +481,9 @@ def read_yaml(path: Path, shown: str | None = None) -> Any:
                           hint="fix the codebook file") from None
 
 
-def _yaml_line(text: str, loc: tuple) -> int | None:
-    """The line of the key a pydantic error location names, where it can be found."""
+def line_of(text: str, loc: tuple) -> int | None:
+    """The line of a setting in a codebook's text: the keys (or a pydantic error location)
+    leading to it, where it can be found."""
     try:
         node = yaml.compose(text, Loader=_SafeLoader)
     except yaml.YAMLError:
@@ -542,7 +543,7 @@ def _parse(model: type[Model], path: Path, shown: str | None = None) -> Any:
         problems = []
         for err in errors:
             loc = _keys(data, err["loc"])
-            line = _yaml_line(text, err["loc"])
+            line = line_of(text, err["loc"])
             problems.append(f"{shown}: {'.'.join(str(p) for p in loc) or '(top)'}: "
                             f"{_message(err)}" + (f" (line {line})" if line else ""))
         raise ConfigError("\n  ".join(problems),
@@ -552,7 +553,7 @@ def _parse(model: type[Model], path: Path, shown: str | None = None) -> Any:
 def yaml_line(path: Path, loc: tuple) -> int | None:
     """The line of a setting (its keys from the top) in a codebook file, where found."""
     try:
-        return _yaml_line(path.read_text(encoding="utf-8"), loc)
+        return line_of(path.read_text(encoding="utf-8"), loc)
     except OSError:
         return None
 
@@ -690,15 +691,15 @@ def _check_languages(cb: Codebooks) -> None:
         for loc, labels in labels_in(model):
             for lang in labels.root:
                 if lang not in languages:
-                    line = _yaml_line(path.read_text(encoding="utf-8"), (*loc, lang))
+                    line = line_of(path.read_text(encoding="utf-8"), (*loc, lang))
                     raise ConfigError(
                         f"{shown_path(path)}: {'.'.join(map(str, loc))}: language {lang!r} is not "
                         f"among the package's languages ({', '.join(languages)})"
                         + (f" (line {line})" if line else ""), hint=hint)
     for source in cb.sources.values():
-        if source.language not in languages:
+        if source.language not in languages and source.language != PLACEHOLDER:
             path = cb.files[source.id]
-            line = _yaml_line(path.read_text(encoding="utf-8"), ("language",))
+            line = line_of(path.read_text(encoding="utf-8"), ("language",))
             raise ConfigError(f"{shown_path(path)}: language {source.language!r} is not among the "
                               f"package's languages ({', '.join(languages)})"
                               + (f" (line {line})" if line else ""), hint=hint)

@@ -194,6 +194,9 @@ def _typed(expr: pl.Expr, var: SourceVariable, decimal: str, raw_type: pl.DataTy
     cell of spaces is blank."""
     if raw_type.is_integer():  # parsed while reading (see coprod.read)
         return expr.cast(POLARS_TYPES[var.type])
+    if raw_type.is_temporal():  # an SPSS date or datetime variable
+        return expr.cast(pl.Date) if var.type == "date" else expr.cast(pl.String) if (
+            var.type == "string") else pl.lit(None, POLARS_TYPES[var.type])
     if raw_type.is_numeric():  # SPSS numerics arrive as floats
         if var.type == "integer":
             return pl.when(expr == expr.floor()).then(expr).cast(pl.Int64, strict=False)
