@@ -310,7 +310,8 @@ def bump(ctx: Context, part: str) -> None:
 @click.argument("raw_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--id", "source_id", required=True,
               help="The new source's id, <country>-<survey>-<wave>.")
-@click.option("--force", is_flag=True, help="Overwrite an existing codebook of that id.")
+@click.option("--force", is_flag=True,
+              help="Replace an existing codebook of that id (e.g. a broken draft).")
 @click.pass_obj
 def new_source(ctx: Context, raw_file: Path, source_id: str, force: bool) -> None:
     """Draft a source codebook for a new raw file.
@@ -323,17 +324,21 @@ def new_source(ctx: Context, raw_file: Path, source_id: str, force: bool) -> Non
     Example:
       coprod new-source raw/no/no_virksomheter_2024.csv --id no-institutions-2024
     """
-    from . import pipeline
-    from .scaffold import draft_source
+    from .steward.draft import draft_source
 
     def action():  # noqa: ANN202 - a Draft
         project = ctx.project()
-        return draft_source(project, pipeline.load(project), raw_file, source_id, force=force)
+        draft = draft_source(project, raw_file, source_id, force=force)
+        return project.relative(draft.path), draft
 
-    draft = run(ctx, action)
-    click.echo(f"Drafted {draft.path}; {len(draft.review)} item(s) to review:")
+    shown, draft = run(ctx, action)
+    click.echo(f"Drafted {shown}; {len(draft.review)} item(s) to review:")
     for item in draft.review:
-        click.echo(f"  - {item}")
+        line, _, rest = item.partition(", ")
+        click.echo(f"  {shown}:{line.removeprefix('line ')}: {rest}" if line.startswith("line ")
+                   else f"  {shown}: {item}")
+    click.echo("Write what is '?' or marked DRAFT, check each item and delete it from `review:`; "
+               "then `coprod validate`.")
 
 
 @main.command()

@@ -380,7 +380,8 @@ class SourceCodebook(Model):
     id: str = Field(pattern=SOURCE_ID.pattern)
     table: Slug
     title: str
-    language: Language  # of its question texts and value labels: one of the package's
+    # of its question texts and value labels: one of the package's (or a draft's placeholder)
+    language: Language | Literal["?"]
     file: str
     format: Literal["spss", "csv"]
     dialect: Dialect = Dialect()
