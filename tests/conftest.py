@@ -1,7 +1,9 @@
-"""Tiny data packages built in code, so each stage can be tested on a handful of rows."""
+"""Tiny data packages built in code, so each stage can be tested on a handful of rows; and
+copies of the data package the repository holds (or, opt in, another one: COPROD_PACKAGE)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -9,7 +11,14 @@ import polars as pl
 import pytest
 import yaml
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[1]  # the repository: the tool, its docs and tests
+# The data package the tests of the repository's package check: the repository's own, or the
+# folder COPROD_PACKAGE names, e.g. a steward's copy with the next deliveries (see
+# tests/test_next_delivery.py). The tool under test is always the repository's.
+PACKAGE_ROOT = Path(os.environ.get("COPROD_PACKAGE") or REPO).resolve()
+# What a copy of the package holds: its codebooks, raw files, references, templates, outputs.
+PACKAGE_FILES = ("schemas", "raw", "reference", "site_templates", "processed",
+                 "datapackage.json")
 
 YES_NO = [
     {"value": "yes", "code": 1, "label": {"en": "Yes", "da": "Ja", "nb": "Ja"}},
@@ -177,15 +186,24 @@ def tiny(tmp_path: Path) -> Path:
         "nr,navn\n0301,Oslo\n1103,Stavanger\n", encoding="utf-8")
     write_no_csv(root / "raw" / "no_things.csv", NO_ROWS)
     write_dk_sav(root / "raw" / "dk_things.sav", DK_FRAME)
-    shutil.copytree(REPO / "site_templates", root / "site_templates")
+    shutil.copytree(PACKAGE_ROOT / "site_templates", root / "site_templates")
+    return root
+
+
+def copy_package(root: Path, names: tuple[str, ...] = PACKAGE_FILES,
+                 origin: Path = PACKAGE_ROOT) -> Path:
+    """Copy ``names`` of the package in ``origin`` into ``root``."""
+    for name in names:
+        if (origin / name).is_dir():
+            shutil.copytree(origin / name, root / name)
+        else:
+            root.mkdir(parents=True, exist_ok=True)
+            shutil.copy(origin / name, root / name)
     return root
 
 
 @pytest.fixture
 def demo(tmp_path: Path) -> Path:
-    """A copy of the shipped demo package, to build and break without touching the repo."""
-    root = tmp_path / "demo"
-    for name in ("schemas", "raw", "reference", "site_templates", "processed"):
-        shutil.copytree(REPO / name, root / name)
-    shutil.copy(REPO / "datapackage.json", root / "datapackage.json")
-    return root
+    """A copy of the shipped demo package (or COPROD_PACKAGE's), to build and break without
+    touching the original."""
+    return copy_package(tmp_path / "demo")

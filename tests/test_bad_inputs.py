@@ -25,7 +25,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from conftest import REPO
+from conftest import copy_package
 from coprod.cli import main
 
 NO = "no-institutions-2018"
@@ -527,8 +527,9 @@ CASES = [
          (f"schemas/sources/{NO}.yaml", "variables.holdning_leder.missing.9")),
     Case("codebook names an unknown municipality reference",
          edit_codebook(NO, lambda d: d["municipality"].update(reference="no-2019")), 1,
-         (f"schemas/sources/{NO}.yaml:17", "municipality.reference: undeclared-reference",
-          "'no-2019' is not a municipality classification declared in schemas/package.yaml")),
+         (f"schemas/sources/{NO}.yaml:17: municipality.reference: 'no-2019' is not a "
+          "municipality classification declared in schemas/package.yaml",
+          "[undeclared-reference]")),
     Case("comparability note names an unknown source",
          lambda root: (root / "schemas/harmonized/institutions.yaml").write_text(
              (root / "schemas/harmonized/institutions.yaml").read_text(encoding="utf-8")
@@ -570,10 +571,7 @@ def _snapshot(root: Path) -> dict[str, bytes]:
 @pytest.fixture(scope="module")
 def built_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo package built once; each case starts from a copy of its build/ folder."""
-    root = tmp_path_factory.mktemp("built") / "demo"
-    for name in ("schemas", "raw", "reference", "site_templates", "processed"):
-        shutil.copytree(REPO / name, root / name)
-    shutil.copy(REPO / "datapackage.json", root / "datapackage.json")
+    root = copy_package(tmp_path_factory.mktemp("built") / "demo")
     result = CliRunner().invoke(main, ["--root", str(root), "build"])
     assert result.exit_code == 0, result.output
     return root

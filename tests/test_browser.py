@@ -25,7 +25,7 @@ from urllib.parse import unquote, urldefrag, urlsplit
 import pytest
 from click.testing import CliRunner
 
-from conftest import REPO
+from conftest import copy_package
 from coprod.cli import main
 
 IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
@@ -104,10 +104,7 @@ class Crawl:
 def served_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """Build a copy of the demo package and serve its site under a path prefix."""
     tmp = tmp_path_factory.mktemp("browser")
-    root = tmp / "demo"
-    for name in ("schemas", "raw", "reference", "site_templates", "processed"):
-        shutil.copytree(REPO / name, root / name)
-    shutil.copy(REPO / "datapackage.json", root / "datapackage.json")
+    root = copy_package(tmp / "demo")
     result = CliRunner().invoke(main, ["--root", str(root), "build"])
     assert result.exit_code == 0, f"coprod build failed:\n{result.output}\n{result.exception!r}"
 

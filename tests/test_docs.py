@@ -6,7 +6,7 @@ import re
 
 import yaml
 
-from conftest import REPO
+from conftest import PACKAGE_ROOT, REPO
 from coprod.cli import main
 from coprod.validate import CHECKS
 
@@ -42,12 +42,12 @@ def test_workflows_are_valid_and_run_only_readme_commands() -> None:
 def test_citation_and_licences_agree_with_the_package() -> None:
     from coprod.codebook import load_codebooks
 
-    package = load_codebooks(REPO / "schemas").package
-    citation = yaml.safe_load((REPO / "CITATION.cff").read_text(encoding="utf-8"))
+    package = load_codebooks(PACKAGE_ROOT / "schemas").package
+    citation = yaml.safe_load((PACKAGE_ROOT / "CITATION.cff").read_text(encoding="utf-8"))
     assert citation["version"] == package.version
     data = next(lic for lic in package.licenses if lic.scope == "data")
     code = next(lic for lic in package.licenses if lic.scope == "code")
     assert citation["license"] == data.name
     assert "MIT License" in (REPO / "LICENSE").read_text(encoding="utf-8")
     assert code.name == "MIT"
-    assert data.name in (REPO / "LICENSE-DATA.md").read_text(encoding="utf-8")
+    assert data.name in (PACKAGE_ROOT / "LICENSE-DATA.md").read_text(encoding="utf-8")

@@ -6,6 +6,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from conftest import PACKAGE_ROOT
+
 PROBE = "import sys; {code}; print(sorted(m for m in {mods} if m in sys.modules))"
 
 
@@ -22,9 +24,10 @@ def test_help_loads_no_data_stack() -> None:
     assert _loaded(code, ("polars", "pyarrow", "pandera", "pandas", "pyreadstat")) == []
 
 
+# The package validated: the repository's (or COPROD_PACKAGE's; see conftest).
 VALIDATE_DEMO = (
-    "from pathlib import Path; import coprod; from coprod import pipeline; "
-    "from coprod.project import Project; project = Project(Path(coprod.__file__).parents[2]); "
+    "from pathlib import Path; from coprod import pipeline; "
+    f"from coprod.project import Project; project = Project(Path({str(PACKAGE_ROOT)!r})); "
     "validated = pipeline.validate(project, pipeline.load(project)); "
     "assert validated.report.valid and validated.frames")
 

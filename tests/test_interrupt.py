@@ -46,12 +46,9 @@ def two_states(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, tuple, t
     every output, and what that rebuild produces (built once, in a copy)."""
     import shutil
 
-    from conftest import REPO
+    from conftest import copy_package
 
-    root = tmp_path_factory.mktemp("interrupt") / "demo"
-    for name in ("schemas", "raw", "reference", "site_templates", "processed"):
-        shutil.copytree(REPO / name, root / name)
-    shutil.copy(REPO / "datapackage.json", root / "datapackage.json")
+    root = copy_package(tmp_path_factory.mktemp("interrupt") / "demo")
     assert _coprod(root, "build").wait() == 0
     previous = _snapshot(root)
     _bump_version(root, "9.9.9")

@@ -152,61 +152,83 @@ def test_a_finished_draft_builds_like_the_shipped_codebook(demo: Path, source_id
         assert rebuilt[name].equals(before[name]), name
 
 
-def _second_2024_wave(demo: Path, change) -> str:  # noqa: ANN001 - text -> text
-    """A 2024 delivery of the 2022 file, changed by ``change`` (on its decoded text)."""
-    text = (demo / NO22_FILE).read_bytes().decode("cp1252")
-    out = demo / "raw" / "no" / "no_virksomheter_2024.csv"
-    data = change(text)
-    out.write_bytes(data if isinstance(data, bytes) else data.encode("cp1252"))
-    return "raw/no/no_virksomheter_2024.csv"
+def _latest(demo: Path) -> dict:
+    """The codebook of the latest Norwegian institutions wave of the package."""
+    paths = sorted((demo / "schemas" / "sources").glob("no-institutions-*.yaml"))
+    return yaml.safe_load(paths[-1].read_text(encoding="utf-8"))
+
+
+def _next_wave(demo: Path, change=None, dialect: dict | None = None) -> tuple[str, str]:  # noqa: ANN001
+    """A delivery of the next Norwegian institutions wave (one the package does not have yet):
+    the latest wave's rows, changed by ``change`` (a frame of text cells -> frame) and written
+    in ``dialect`` (default: the latest wave's). Returns its file and id."""
+    latest = _latest(demo)
+    before = {"encoding": "utf-8", "delimiter": ",", "line_terminator": "\n",
+              **latest.get("dialect", {})}
+    text = (demo / latest["file"]).read_bytes().decode(before["encoding"]).lstrip("\ufeff")
+    frame = pl.read_csv(text.encode(), separator=before["delimiter"], infer_schema=False)
+    frame = change(frame) if change else frame
+    dialect = {**before, **(dialect or {})}
+    wave = int(latest["id"].rsplit("-", 1)[1]) + 2
+    out = demo / "raw" / "no" / f"no_virksomheter_{wave}.csv"
+    body = frame.write_csv(separator=dialect["delimiter"], line_terminator=dialect[
+        "line_terminator"], quote_style="necessary")
+    out.write_bytes(body.encode(dialect["encoding"]))
+    return f"raw/no/no_virksomheter_{wave}.csv", f"no-institutions-{wave}"
+
+
+def _other(dialect: dict) -> dict:
+    """A dialect that differs from ``dialect`` in encoding, delimiter and line ends."""
+    return {"encoding": "utf-8" if dialect.get("encoding") != "utf-8" else "cp1252",
+            "delimiter": "\t" if dialect.get("delimiter") != "\t" else ";",
+            "line_terminator": "\n" if dialect.get("line_terminator") == "\r\n" else "\r\n"}
 
 
 def test_another_dialect_is_read_off_the_file_and_named(demo: Path) -> None:
-    raw = _second_2024_wave(demo, lambda t: t.replace(";", "\t").replace("\r\n", "\n")
-                            .replace(",", ".").encode("utf-8"))
-    draft, review, _ = _draft(demo, raw, "no-institutions-2024")
-    assert draft["dialect"] == {"encoding": "utf-8", "delimiter": "\t", "decimal": ".",
-                                "line_terminator": "\n"}
+    before = {"encoding": "utf-8", "delimiter": ",", "line_terminator": "\n", "decimal": ".",
+              **_latest(demo).get("dialect", {})}
+    after = _other(before)
+    draft, review, _ = _draft(demo, *_next_wave(demo, dialect=after))
+    assert draft["dialect"] == {**after, "decimal": before["decimal"]}
     [item] = _items(review, "dialect")
-    assert "the file is utf-8, tab-separated, decimal '.', LF lines" in item
-    assert "no-institutions-2022 was cp1252, semicolon-separated, decimal ',', CRLF lines" in item
+    names = {"\t": "tab", ";": "semicolon", ",": "comma"}
+    lines = {"\n": "LF", "\r\n": "CRLF"}
+    assert (f"the file is {after['encoding']}, {names[after['delimiter']]}-separated, decimal "
+            f"{before['decimal']!r}, {lines[after['line_terminator']]} lines") in item
+    assert (f"was {before['encoding']}, {names[before['delimiter']]}-separated, decimal "
+            f"{before['decimal']!r}, {lines[before['line_terminator']]} lines") in item
+
+
+def _source_column(codebook: dict, variable: str) -> str:
+    return codebook["mappings"][variable]["from"]
 
 
 def test_dont_know_written_as_blanks_is_an_item(demo: Path) -> None:
-    def blank_nines(text: str) -> str:
-        lines = text.split("\r\n")
-        column = lines[0].split(";").index("partner_idrett")
-        for i in range(1, len(lines) - 1):
-            cells = lines[i].split(";")
-            if cells[column] == "9":
-                cells[column] = ""
-            lines[i] = ";".join(cells)
-        return "\r\n".join(lines)
-
-    draft, review, _ = _draft(demo, _second_2024_wave(demo, blank_nines), "no-institutions-2024")
-    [item] = _items(review, "variables.partner_idrett")
-    assert re.search(r"missing code 9 \(dont_know, \d+ rows\) of no-institutions-2022 occurs in "
+    column = _source_column(_latest(demo), "partner_sports")
+    draft, review, _ = _draft(demo, *_next_wave(demo, lambda f: f.with_columns(
+        pl.when(pl.col(column) == "9").then(None).otherwise(pl.col(column)).alias(column))))
+    [item] = _items(review, f"variables.{column}")
+    assert re.search(r"missing code 9 \(dont_know, \d+ rows\) of no-institutions-\d+ occurs in "
                      r"no row, while \d+ rows are blank \(read as not_applicable\)", item)
 
 
 def test_a_new_code_and_a_changed_type_are_items(demo: Path) -> None:
-    def change(text: str) -> str:
-        lines = text.split("\r\n")
-        header = lines[0].split(";")
-        collab, weight = header.index("samarbeid_lag_foreninger"), header.index("ansatte_totalt")
-        cells = lines[3].split(";")
-        cells[collab], cells[weight] = "2", "ca. 40"
-        lines[3] = ";".join(cells)
-        return "\r\n".join(lines)
+    latest = _latest(demo)
+    collab = _source_column(latest, "collab_associations")
+    count = _source_column(latest, "n_employees")
+    code = next(c for c in range(2, 9) if c not in latest["variables"][collab]["values"])
+    row = pl.int_range(pl.len()) == 2
 
-    _, review, _ = _draft(demo, _second_2024_wave(demo, change), "no-institutions-2024")
-    [codes] = _items(review, "variables.samarbeid_lag_foreninger.values")
-    assert "code 2 is new since no-institutions-2022" in codes
+    draft, review, _ = _draft(demo, *_next_wave(demo, lambda f: f.with_columns(
+        pl.when(row).then(pl.lit(str(code))).otherwise(pl.col(collab)).alias(collab),
+        pl.when(row).then(pl.lit("ca. 40")).otherwise(pl.col(count)).alias(count))))
+    [codes] = _items(review, f"variables.{collab}.values")
+    assert f"code {code} is new since {latest['id']}" in codes
     [mapping] = _items(review, "mappings.collab_associations")
-    assert "samarbeid_lag_foreninger code 2 is not recoded" in mapping
-    [kind] = _items(review, "variables.ansatte_totalt")
-    assert ("no-institutions-2022 declared ansatte_totalt integer, but the file holds string "
-            "values (e.g. 'ca. 40')") in kind
+    assert f"{collab} code {code} is not recoded" in mapping
+    [kind] = _items(review, f"variables.{count}")
+    assert (f"declared {count} integer, but the file holds string values (e.g. 'ca. 40')"
+            in kind)
 
 
 def test_a_new_country_is_drafted_from_the_file_alone(tiny: Path) -> None:
@@ -254,15 +276,15 @@ def test_a_new_country_is_drafted_from_the_file_alone(tiny: Path) -> None:
 
 
 def test_force_replaces_a_broken_draft(demo: Path) -> None:
-    path = demo / "schemas" / "sources" / "no-institutions-2024.yaml"
-    shutil.copy(demo / NO22_FILE, demo / "raw" / "no" / "no_virksomheter_2024.csv")
-    path.write_text("id: no-institutions-2024\nvariables: [oops\n", encoding="utf-8")
-    again = _run(demo, "new-source", "raw/no/no_virksomheter_2024.csv",
-                 "--id", "no-institutions-2024")
+    path = demo / "schemas" / "sources" / "no-institutions-2098.yaml"
+    shutil.copy(demo / NO22_FILE, demo / "raw" / "no" / "no_virksomheter_2098.csv")
+    path.write_text("id: no-institutions-2098\nvariables: [oops\n", encoding="utf-8")
+    again = _run(demo, "new-source", "raw/no/no_virksomheter_2098.csv",
+                 "--id", "no-institutions-2098")
     assert again.exit_code == 3
-    assert "schemas/sources/no-institutions-2024.yaml exists already" in again.output
+    assert "schemas/sources/no-institutions-2098.yaml exists already" in again.output
     assert "pass --force" in again.output
-    forced = _run(demo, "new-source", str(demo / "raw/no/no_virksomheter_2024.csv"),
-                  "--id", "no-institutions-2024", "--force")
+    forced = _run(demo, "new-source", str(demo / "raw/no/no_virksomheter_2098.csv"),
+                  "--id", "no-institutions-2098", "--force")
     assert forced.exit_code == 0, forced.output
-    assert yaml.safe_load(path.read_text(encoding="utf-8"))["id"] == "no-institutions-2024"
+    assert yaml.safe_load(path.read_text(encoding="utf-8"))["id"] == "no-institutions-2098"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from conftest import REPO
+from conftest import REPO, copy_package
 
 GUIDE = REPO / "docs" / "stewards.md"
 COPROD = Path(sys.executable).parent / "coprod"
@@ -21,12 +21,15 @@ GIT = ["git", "-c", "user.name=Steward", "-c", "user.email=steward@invalid",
        "-c", "commit.gpgsign=false"]
 
 
-def commands() -> list[list[str]]:
-    """The commands of the guide's shell blocks, in order."""
+EXAMPLE = "2024"  # the wave of the guide's example delivery
+
+
+def commands(wave: str = EXAMPLE) -> list[list[str]]:
+    """The commands of the guide's shell blocks, in order, for a delivery of ``wave``."""
     text = GUIDE.read_text(encoding="utf-8")
     blocks = re.findall(r"```sh\n(.*?)```", text, flags=re.S)
-    return [shlex.split(line) for block in blocks for line in block.splitlines()
-            if line.strip() and not line.lstrip().startswith("#")]
+    return [shlex.split(line.replace(EXAMPLE, wave)) for block in blocks
+            for line in block.splitlines() if line.strip() and not line.lstrip().startswith("#")]
 
 
 def test_the_guide_sets_the_version_before_it_builds_and_commits_last() -> None:
@@ -37,12 +40,12 @@ def test_the_guide_sets_the_version_before_it_builds_and_commits_last() -> None:
     assert order[-1] == "git commit"
 
 
-def _finish(path: Path) -> None:
+def _finish(path: Path, wave: str) -> None:
     """Step 3, as a steward does it: write what the draft left as placeholders, delete the
     review list once every item is checked."""
     draft = yaml.safe_load(path.read_text(encoding="utf-8"))
-    draft["title"] = "Kommuneundersøkelsen 2024 (SYNTETISKE DEMODATA, test)"
-    draft["fieldwork"] = "2024-03/2024-05"
+    draft["title"] = f"Kommuneundersøkelsen {wave} (SYNTETISKE DEMODATA, test)"
+    draft["fieldwork"] = f"{wave}-03/{wave}-05"
     draft.pop("review")
     path.write_text(yaml.safe_dump(draft, allow_unicode=True, sort_keys=False),
                     encoding="utf-8")
@@ -50,9 +53,8 @@ def _finish(path: Path) -> None:
 
 def test_the_guide_runs_from_delivery_to_commit(tmp_path: Path) -> None:
     root = tmp_path / "package"
-    for name in ("schemas", "raw", "reference", "site_templates", "processed"):
-        shutil.copytree(REPO / name, root / name)
-    for name in ("datapackage.json", "CHANGELOG.md", "CITATION.cff", ".gitignore"):
+    copy_package(root)
+    for name in ("CHANGELOG.md", "CITATION.cff", ".gitignore"):
         shutil.copy(REPO / name, root / name)
     git = lambda *args: subprocess.run([*GIT, *args], cwd=root, check=True,  # noqa: E731
                                        capture_output=True, text=True).stdout
@@ -60,17 +62,21 @@ def test_the_guide_runs_from_delivery_to_commit(tmp_path: Path) -> None:
     git("add", "-A")
     git("commit", "-qm", "the released package")
     git("update-ref", "refs/remotes/origin/main", "HEAD")
-    # Step 1: the delivery, as the guide's example names it (this wave is a copy of 2022's)
-    shutil.copy(root / "raw/no/no_virksomheter_2022.csv", root / "raw/no/no_virksomheter_2024.csv")
+    # Step 1: the delivery, named as the guide's example, of a wave the package does not have
+    # yet: here a copy of the latest wave's file
+    latest = yaml.safe_load(sorted((root / "schemas/sources").glob("no-institutions-*.yaml"))[-1]
+                            .read_text(encoding="utf-8"))
+    wave = str(max(int(EXAMPLE), int(latest["id"].rsplit("-", 1)[1]) + 2))
+    shutil.copy(root / latest["file"], root / f"raw/no/no_virksomheter_{wave}.csv")
 
-    for command in commands():
+    for command in commands(wave):
         program = [str(COPROD), *command[1:]] if command[0] == "coprod" else command
         if command[0] == "git":
             program = [*GIT, *command[1:]]
         result = subprocess.run(program, cwd=root, capture_output=True, text=True)
         assert result.returncode == 0, (command, result.stdout[-2000:], result.stderr[-2000:])
         if command[:2] == ["coprod", "new-source"]:
-            _finish(root / "schemas/sources/no-institutions-2024.yaml")
+            _finish(root / f"schemas/sources/no-institutions-{wave}.yaml", wave)
         if command[:2] == ["coprod", "diff"]:
             assert "**Version bump needed: minor** (proposed version " in result.stdout
             assert "that is enough." in result.stdout

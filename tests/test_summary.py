@@ -81,3 +81,14 @@ def test_weighted_distribution_matches_hand_computation() -> None:
     [zero] = weighted_distribution(frame, "initiative", ["country"],
                                    ["institution", "association", "both", "citizens"], min_n=2)
     assert zero.cells[3].percent == 0.0 and not zero.cells[3].suppressed
+
+
+def test_a_share_counts_every_answer_category_in_its_base() -> None:
+    """A new answer ("partly") is part of the base of the share of yes, never dropped."""
+    frame = _frame().with_columns(pl.Series("collab", ["yes", "partly", "no", "dont_know", "yes",
+                                                        "yes", "no", "partly"]))
+    [dk, no] = weighted_share(frame, "collab", ["country"], min_n=2,
+                              answers=("yes", "partly", "no"))
+    assert (dk.n, no.n) == (4, 3)
+    assert dk.percent == pytest.approx(100 * 2 / 5)  # yes weights 1 + 1 of 1 + 2 + 1 + 1
+    assert no.percent == pytest.approx(100 / 3)

@@ -151,7 +151,9 @@ def _group_labels(table: HarmonizedTable, by: list[str], group: tuple[str, ...])
 
 def _share_summary(index: int, table: HarmonizedTable, spec: Summary, frame: pl.DataFrame,
                    min_n: int) -> dict:
-    cells = weighted_share(frame, spec.outcome, spec.by, min_n=min_n, positive=spec.positive)
+    answers = tuple(c.value for c in table.variables[spec.outcome].categories)
+    cells = weighted_share(frame, spec.outcome, spec.by, min_n=min_n, positive=spec.positive,
+                           answers=answers)
     rows = [(_group_labels(table, spec.by, c.group), c) for c in cells]
     chart = bars([Bar(" · ".join(labels), c.percent, c.low, c.high) for labels, c in rows],
                  title=spec.title.get(),

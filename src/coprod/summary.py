@@ -19,7 +19,7 @@ Z95 = 1.959963984540054
 @dataclass(frozen=True)
 class ShareCell:
     group: tuple[str, ...]
-    n: int  # unweighted respondents in the universe (answered yes or no)
+    n: int  # unweighted respondents in the universe (who gave an answer, not a missing reason)
     percent: float | None  # weighted; None when suppressed
     low: float | None
     high: float | None
@@ -53,10 +53,13 @@ def secondary_suppression(cells: list[ShareCell]) -> list[ShareCell]:
 
 def weighted_share(frame: pl.DataFrame, outcome: str, by: list[str], *, min_n: int,
                    weight: str = "weight", positive: str = "yes",
-                   negative: str = "no", secondary: bool = True) -> list[ShareCell]:
-    """Weighted share of ``positive`` among rows answering ``positive`` or ``negative``. Groups
-    of fewer than ``min_n`` respondents are suppressed, with secondary suppression."""
-    answered = frame.filter(pl.col(outcome).cast(pl.String).is_in([positive, negative]))
+                   answers: tuple[str, ...] = ("yes", "no"),
+                   secondary: bool = True) -> list[ShareCell]:
+    """Weighted share of ``positive`` among the rows that gave one of ``answers`` (every answer
+    category of the variable, so that a new one, e.g. "partly", is in the base and not dropped
+    silently; the missing reasons are not). Groups of fewer than ``min_n`` respondents are
+    suppressed, with secondary suppression."""
+    answered = frame.filter(pl.col(outcome).cast(pl.String).is_in(list(answers)))
     stats = (
         answered.group_by(by)
         .agg(
