@@ -108,3 +108,120 @@ def test_the_generic_tests_pass_with_the_next_deliveries(delivered) -> None:
         cwd=REPO, env={**os.environ, "COPROD_PACKAGE": str(root)}, capture_output=True,
         text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+
+
+# --- the same deliveries, from the raw file through `coprod new-source` -------------------------
+
+
+def _placeholders_filled(draft: object, finished: object) -> object:
+    """The steward's hand work on a draft: every '?' or DRAFT text gets what the finished
+    codebook says there; everything else of the draft stays as it was drafted."""
+    if isinstance(draft, dict):
+        return {k: _placeholders_filled(v, finished.get(k) if isinstance(finished, dict)
+                                        else None) for k, v in draft.items()}
+    if isinstance(draft, str) and (draft == "?" or "DRAFT" in draft) and finished is not None:
+        return finished
+    return draft
+
+
+def _without_notes(mappings: dict) -> dict:
+    return {k: {n: v for n, v in m.items() if n != "note"} if isinstance(m, dict) else m
+            for k, m in mappings.items()}
+
+
+def test_the_next_wave_is_drafted_and_finished_with_a_stewards_edits(tmp_path: Path) -> None:
+    import yaml
+
+    root = copy_package(tmp_path / "package", origin=REPO)
+    harmonized = root / "schemas" / "harmonized" / "institutions.yaml"
+    shipped_table = harmonized.read_text(encoding="utf-8")
+    wave = add_wave(root)
+    path = root / "schemas" / "sources" / f"{wave}.yaml"
+    finished = yaml.safe_load(path.read_text(encoding="utf-8"))
+    finished_table = harmonized.read_text(encoding="utf-8")
+    path.unlink()  # the delivery arrives without its codebook
+    harmonized.write_text(shipped_table, encoding="utf-8")
+
+    drafted = _run(root, "new-source", str(root / finished["file"]), "--id", wave)
+    assert drafted.exit_code == 0, drafted.output
+    draft = yaml.safe_load(path.read_text(encoding="utf-8"))
+    review = "\n".join(draft["review"])
+    # another dialect than 2022's, read off the file
+    assert draft["dialect"] == finished["dialect"]
+    assert re.search(r"dialect: the file is utf-8, tab-separated, decimal '\.', LF lines; "
+                     r"no-institutions-2022 was cp1252, semicolon-separated", review)
+    # the three renames proposed by content, with their evidence
+    for old, new in (("ansatte_totalt", "antall_tilsatte"),
+                     ("samarbeid_frivillige", "samarbeid_enkeltfrivillige"),
+                     ("holdning_leder", "leders_holdning")):
+        assert re.search(rf"variables\.{new}: continues {old} of no-institutions-2022 "
+                         r"\(score 0\.\d\d: [^)]*\)", review), (old, review)
+    # the dropped question, the lost don't-knows and the new answer flagged
+    assert "mappings.form_cocreation: no-institutions-2022 maps it from form_samskaping, " \
+           "which the file lacks" in review
+    assert re.search(r"variables\.initiativ: missing code 9 \(dont_know, \d+ rows\) of "
+                     r"no-institutions-2022 occurs in no row", review)
+    assert "variables.samarbeid_lag_foreninger.values: code 2 is new" in review
+    # what the draft proposes is what the finished codebook says, but for the hand work (and
+    # the 2022 reason for the question dropped then, carried over as 2022 wrote it)
+    previous = yaml.safe_load((root / "schemas/sources/no-institutions-2022.yaml").read_text(
+        encoding="utf-8"))
+    assert draft["mappings"]["form_codesign"] == previous["mappings"]["form_codesign"]
+    assert _without_notes(draft["mappings"]) == {
+        **_without_notes(finished["mappings"]),
+        "collab_associations": {"from": "samarbeid_lag_foreninger",
+                                "recode": {1: "yes", 0: "no"}},
+        "form_cocreation": "not_asked", "form_codesign": previous["mappings"]["form_codesign"]}
+
+    # The steward's edits: the new category (harmonized codebook), the recode of code 2, the
+    # reason for the dropped question; the placeholders written; the review list deleted.
+    harmonized.write_text(finished_table, encoding="utf-8")
+    edited = _placeholders_filled(draft, finished)
+    edited["mappings"]["collab_associations"]["recode"][2] = "partly"
+    edited["mappings"]["form_cocreation"] = finished["mappings"]["form_cocreation"]
+    del edited["review"]
+    path.write_text(yaml.safe_dump(edited, allow_unicode=True, sort_keys=False),
+                    encoding="utf-8")
+    checked = _run(root, "validate", wave)
+    assert checked.exit_code == 0, checked.output
+    assert "[missing-code-unused]" in checked.output  # still said, until the file is fixed
+    built = _run(root, "build")
+    assert built.exit_code == 0, built.output
+    frame = pl.read_parquet(root / "processed" / "institutions.parquet").filter(
+        pl.col("source") == wave)
+    assert frame.height == _data_rows(root, wave)
+    assert frame["n_employees"].null_count() < frame.height  # mapped from the renamed column
+
+
+def test_a_new_country_goes_from_its_raw_file_to_a_green_build(tmp_path: Path) -> None:
+    import yaml
+
+    root = copy_package(tmp_path / "package", origin=REPO)
+    country = add_country(root)  # the country's files: language, labels, classification
+    path = root / "schemas" / "sources" / f"{country}.yaml"
+    finished = yaml.safe_load(path.read_text(encoding="utf-8"))
+    path.unlink()
+
+    drafted = _run(root, "new-source", str(root / finished["file"]), "--id", country)
+    assert drafted.exit_code == 0, drafted.output
+    draft = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert draft["dialect"] == finished["dialect"]  # its own dialect, decimal comma included
+    assert (draft["id_variable"], draft["municipality"]) == (
+        finished["id_variable"], finished["municipality"])
+    assert draft["language"] == "?" and "language:" in "\n".join(draft["review"])
+    refused = _run(root, "build")
+    assert refused.exit_code == 1
+
+    # The steward writes the language, title, fieldwork, question texts, labels and mappings.
+    edited = _placeholders_filled(draft, finished)
+    edited["variables"] = finished["variables"]
+    edited["mappings"] = finished["mappings"]
+    del edited["review"]
+    path.write_text(yaml.safe_dump(edited, allow_unicode=True, sort_keys=False),
+                    encoding="utf-8")
+    checked = _run(root, "validate")
+    assert checked.exit_code == 0, checked.output
+    built = _run(root, "build")
+    assert built.exit_code == 0, built.output
+    index = (root / "build" / "site" / "index.html").read_text(encoding="utf-8")
+    assert re.search(r"<strong>Countries</strong>[^<]*Sweden", index)

@@ -137,7 +137,18 @@ def _read_text(path: Path, shown: str) -> Delivery:
                                 "fields") from None
     frame = frame.with_columns(pl.when(pl.col(c).str.strip_chars() == "").then(None)
                                .otherwise(pl.col(c)).alias(c) for c in frame.columns)
-    return Delivery(frame, "csv", dialect, evidence=sniffed.evidence)
+    evidence = sniffed.evidence
+    # The cells decide the decimal mark where the raw text cannot: "1,25" quoted in a
+    # comma-separated file is a number with a decimal comma.
+    commas = [c for c in frame.columns if frame[c].drop_nulls().len() and frame.select(
+        pl.col(c).str.strip_chars().str.contains(r"^-?\d+(,\d+)?$").all()
+        & pl.col(c).str.contains(",", literal=True).any()).item()]
+    if commas and dialect["decimal"] == ".":
+        dialect["decimal"] = ","
+        evidence = (*(e for e in evidence if not e.startswith("decimal ")),
+                    f"decimal ',': the cells of {commas[0]} are numbers such as "
+                               f"{frame[commas[0]].drop_nulls()[0]!r}")
+    return Delivery(frame, "csv", dialect, evidence=evidence)
 
 
 # --- what a column holds ---------------------------------------------------------------------
