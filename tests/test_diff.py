@@ -73,3 +73,25 @@ def test_changelog_entry_goes_where_the_entries_begin(tmp_path: Path) -> None:
     fresh = tmp_path / "NEW.md"
     prepend_changelog(fresh, "## 0.1.0: first\n")
     assert fresh.read_text(encoding="utf-8") == "# Changelog\n\n## 0.1.0: first\n"
+
+
+def test_a_new_language_classification_and_rule_are_named() -> None:
+    old = copy.deepcopy(OLD)
+    old[0]["resources"][0]["schema"]["fields"][0]["labels"] = {"en": "Collaborates"}
+    old[0]["sources"] = [{"title": "Municipality classification NO 2018",
+                          "path": "reference/no.csv"}]
+    old[1]["tables"]["things"]["variables"]["collab"]["lineage"] = {
+        "no-things-2018": {"rule": "recode 1→yes, 0→no"}}
+    new = copy.deepcopy(old)
+    new[0]["resources"][0]["schema"]["fields"][0]["labels"]["sv"] = "Samarbetar"
+    new[0]["sources"].append({"title": "Municipality classification SE 2024",
+                              "path": "reference/se.csv"})
+    new[1]["tables"]["things"]["variables"]["collab"]["lineage"]["no-things-2018"]["rule"] = (
+        "recode 1→yes, 0→no, 2→partly")
+    result = compare(old, new)
+    assert [(c.kind, c.bump, c.text) for c in result.changes] == [
+        ("added-language", "minor", "labels in `sv`"),
+        ("added-reference", "minor", "Municipality classification SE 2024 (`reference/se.csv`)"),
+        ("lineage", "patch", "`things.collab` in `no-things-2018`: rule now "
+                             "'recode 1→yes, 0→no, 2→partly'")]
+    assert result.bump == "minor"

@@ -72,8 +72,10 @@ class PackageDiff:
     def changelog_entry(self) -> str:
         if not self.changes:
             return ""
-        sections = {"Added": ("added-source", "added-field", "added-category", "rows"),
-                    "Changed": ("type", "category-label", "distribution", "label", "not-asked"),
+        sections = {"Added": ("added-source", "added-field", "added-category", "rows",
+                              "added-language", "added-reference"),
+                    "Changed": ("type", "category-label", "distribution", "label", "not-asked",
+                                "lineage"),
                     "Removed": ("removed-source", "removed-field", "removed-category",
                                 "lost-variable")}
         lines = [f"## {self.proposed_version} (unreleased): {self.bump} release", ""]
@@ -147,6 +149,15 @@ def compare(old: tuple[dict, dict], new: tuple[dict, dict], *,
         if before is not None and before != after:
             add(Change("rows", "minor", f"`{sid}`: {before} → {after} rows"))
 
+    old_langs = {lang for f in _fields(old_dp).values() for lang in f.get("labels", {})}
+    for lang in sorted({lang for f in _fields(new_dp).values()
+                        for lang in f.get("labels", {})} - old_langs):
+        add(Change("added-language", "minor", f"labels in `{lang}`"))
+    old_refs = {s["path"]: s["title"] for s in old_dp.get("sources", [])}
+    for source in new_dp.get("sources", []):
+        if source["path"].startswith("reference/") and source["path"] not in old_refs:
+            add(Change("added-reference", "minor", f"{source['title']} (`{source['path']}`)"))
+
     old_fields, new_fields = _fields(old_dp), _fields(new_dp)
     for key in sorted(new_fields.keys() - old_fields.keys()):
         add(Change("added-field", "minor", f"column `{key[0]}.{key[1]}`"))
@@ -185,6 +196,12 @@ def compare(old: tuple[dict, dict], new: tuple[dict, dict], *,
                                f"`{table}.{var}` in `{sid}` shifted by {shift:.1f} points "
                                f"(more than {threshold:g}): published figures changed"))
         _not_asked(diff, table, spec, old_vars, old_sources, new_sources)
+        for var, entry in spec["variables"].items():
+            before = old_vars.get(var, {}).get("lineage", {})
+            for sid, rule in sorted(entry.get("lineage", {}).items()):
+                if sid in before and before[sid].get("rule") != rule.get("rule"):
+                    add(Change("lineage", "patch",
+                               f"`{table}.{var}` in `{sid}`: rule now {rule.get('rule')!r}"))
     return diff
 
 
