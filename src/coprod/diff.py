@@ -198,10 +198,13 @@ def compare(old: tuple[dict, dict], new: tuple[dict, dict], *,
         _not_asked(diff, table, spec, old_vars, old_sources, new_sources)
         for var, entry in spec["variables"].items():
             before = old_vars.get(var, {}).get("lineage", {})
+            changed: dict[str, list[str]] = {}  # the new rule -> the sources it changed in
             for sid, rule in sorted(entry.get("lineage", {}).items()):
                 if sid in before and before[sid].get("rule") != rule.get("rule"):
-                    add(Change("lineage", "patch",
-                               f"`{table}.{var}` in `{sid}`: rule now {rule.get('rule')!r}"))
+                    changed.setdefault(rule.get("rule"), []).append(f"`{sid}`")
+            for rule, sids in changed.items():
+                add(Change("lineage", "patch",
+                           f"`{table}.{var}` in {', '.join(sids)}: rule now {rule!r}"))
     return diff
 
 

@@ -319,9 +319,10 @@ def _continued(name: str, old_name: str, old: SourceVariable, series: pl.Series,
         if new:
             entry["values"] = {**entry["values"], **{c: labels.get(c, PLACEHOLDER) for c in new}}
             said = "; ".join(f"{c} {labels[c]!r}" for c in new if c in labels)
+            them = "them" if len(new) > 1 else "it"
             items.append(Item(f"{key}.values", f"{_codes_text(new)} new since "
                               f"{previous.id}{f' (the file labels {said})' if said else ''}: "
-                              "label them, and recode them under mappings (a new answer may "
+                              f"label {them}, and recode {them} under mappings (a new answer may "
                               "need a new category in the harmonized codebook)"))
         for code in relabelled:
             entry["values"][code] = labels[code]
