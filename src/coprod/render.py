@@ -219,8 +219,7 @@ def render_site(project: Project, codebooks: Codebooks) -> dict[str, bytes]:
     page("availability.html", "availability.html", matrices=matrices,
          table_sources={n: sorted(f["source"].unique().to_list()) for n, f in tables.items()})
     page("sources.html", "sources.html", references=package.municipality_references,
-         crosswalks=package.municipality_crosswalks, targets=targets,
-         target_vintages=_listed(sorted({r.vintage for r in targets.values()})))
+         crosswalks=package.municipality_crosswalks, targets=targets)
     page("background.html", "background.html")
     page("validation.html", "validation.html", report=report)
     page("search.html", "search.html")
