@@ -86,6 +86,30 @@ PARTLY_IN = "samarbeid_lag_foreninger"  # gains the answer 2 "Delvis" (partly)
 BLANKED = "initiativ"
 
 
+# The shipped demo's sources: the deliveries below are *their* next ones.
+DEMO_SOURCES = ("dk-associations-2016", "dk-associations-2018", "dk-institutions-2016",
+                "dk-institutions-2018", "no-associations-2018", "no-associations-2022",
+                "no-institutions-2018", "no-institutions-2022")
+
+
+def demo_only(root: Path) -> Path:
+    """Reduce a copy of the package to the demo's sources, so that the deliveries below are
+    new even in a package that has grown since (a steward's real 2024 wave or Swedish source):
+    other source codebooks go, and so do the comparability notes' mentions of them."""
+    for path in (root / "schemas" / "sources").glob("*.yaml"):
+        if path.stem not in DEMO_SOURCES:
+            path.unlink()
+    for path in sorted((root / "schemas" / "harmonized").glob("*.yaml")):
+        table = _load(path)
+        for note in table.get("comparability", []):
+            for key in ("sources", "not_affected"):
+                if key in note:
+                    note[key] = [s for s in note[key] if s in DEMO_SOURCES]
+        table["comparability"] = [n for n in table.get("comparability", []) if n["sources"]]
+        _dump(path, table)
+    return root
+
+
 def add_wave(root: Path) -> str:
     """Add ``no-institutions-2024`` to the package in ``root``; return its id."""
     base = _load(root / "schemas" / "sources" / "no-institutions-2022.yaml")
@@ -127,10 +151,11 @@ def add_wave(root: Path) -> str:
     table = _load(path)
     variables = table["variables"]
     # The yes/no list is shared by many variables (a YAML anchor): copy it before adding.
-    variables["collab_associations"]["categories"] = [
-        *copy.deepcopy(variables["collab_associations"]["categories"]),
-        {"value": "partly", "code": 2,
-         "label": _labels(root, en="Partly", da="Delvis", nb="Delvis", sv="Delvis")}]
+    if "partly" not in [c["value"] for c in variables["collab_associations"]["categories"]]:
+        variables["collab_associations"]["categories"] = [
+            *copy.deepcopy(variables["collab_associations"]["categories"]),
+            {"value": "partly", "code": 2,
+             "label": _labels(root, en="Partly", da="Delvis", nb="Delvis", sv="Delvis")}]
     variables["collab_any"]["derive"]["counts"] = {"partly": "yes"}
     earlier = [s for s in _sources_of(root, "no", "institutions") if s != WAVE_ID]
     _review_notes(table, earlier, WAVE_ID)
@@ -299,8 +324,11 @@ def add_country(root: Path) -> str:
     """Add Sweden, with ``se-associations-2024``, to the package in ``root``; return its id."""
     path = root / "schemas" / "package.yaml"
     package = _load(path)
-    package["languages"].append(LANGUAGE)
-    package["keywords"] = [*package.get("keywords", []), "Sweden"]
+    # Tolerant of a package that knows Sweden already (see demo_only): nothing is added twice.
+    if LANGUAGE not in package["languages"]:
+        package["languages"].append(LANGUAGE)
+    if "Sweden" not in package.get("keywords", []):
+        package["keywords"] = [*package.get("keywords", []), "Sweden"]
     for key, old, new in (("title", "(Denmark and Norway)", "(Denmark, Norway and Sweden)"),
                           ("citation", "(Denmark and Norway)", "(Denmark, Norway and Sweden)"),
                           ("description", "Danish and Norwegian", "Danish, Norwegian and Swedish"),
@@ -320,7 +348,8 @@ def add_country(root: Path) -> str:
     for table_path in sorted((root / "schemas" / "harmonized").glob("*.yaml")):
         table = _load(table_path)
         for var in table["variables"].values():
-            if var.get("derive") == "country":
+            if var.get("derive") == "country" and "se" not in [
+                    c["value"] for c in var["categories"]]:
                 var["categories"] = [*copy.deepcopy(var["categories"]), {
                     "value": "se", "code": 752,
                     "label": _labels(root, en="Sweden", da="Sverige", nb="Sverige",
@@ -364,7 +393,10 @@ def _write_reference(root: Path) -> None:
 def _add_swedish_activities(root: Path, table: dict) -> None:
     """Sweden's national activity list, beside Denmark's and Norway's (activity_detail)."""
     detail = table["variables"]["activity_detail"]
+    present = {c["value"] for c in detail["categories"]}
     for code, (text, _, value, english) in SE_ACTIVITIES.items():
+        if value in present:
+            continue
         da, nb = SE_ACTIVITY_LABELS[value]
         detail["categories"].append({"value": value, "code": 300 + code, "label": _labels(
             root, en=f"SE: {english}", da=f"SE: {da}", nb=f"SE: {nb}", sv=f"SE: {text}")})

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from conftest import REPO, copy_package
 from coprod.cli import main
 from coprod.codebook import load_codebooks
-from next_delivery import add_country, add_wave
+from next_delivery import add_country, add_wave, demo_only
 
 # Generic tests of the repository's package, run against the package with the next deliveries
 # (about 50 s). Left out to keep time down: the browser and interrupt tests, the bad-input
@@ -38,7 +38,7 @@ def _run(root: Path, *args: str):
 def delivered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str, str]:
     """The shipped demo package (always the repository's: these are *its* next deliveries)
     with both deliveries added, and built once. Read only."""
-    root = copy_package(tmp_path_factory.mktemp("next") / "package", origin=REPO)
+    root = demo_only(copy_package(tmp_path_factory.mktemp("next") / "package", origin=REPO))
     wave, country = add_wave(root), add_country(root)
     result = _run(root, "build")
     assert result.exit_code == 0, result.output
@@ -132,7 +132,7 @@ def _without_notes(mappings: dict) -> dict:
 def test_the_next_wave_is_drafted_and_finished_with_a_stewards_edits(tmp_path: Path) -> None:
     import yaml
 
-    root = copy_package(tmp_path / "package", origin=REPO)
+    root = demo_only(copy_package(tmp_path / "package", origin=REPO))
     harmonized = root / "schemas" / "harmonized" / "institutions.yaml"
     shipped_table = harmonized.read_text(encoding="utf-8")
     wave = add_wave(root)
@@ -196,7 +196,7 @@ def test_the_next_wave_is_drafted_and_finished_with_a_stewards_edits(tmp_path: P
 def test_a_new_country_goes_from_its_raw_file_to_a_green_build(tmp_path: Path) -> None:
     import yaml
 
-    root = copy_package(tmp_path / "package", origin=REPO)
+    root = demo_only(copy_package(tmp_path / "package", origin=REPO))
     country = add_country(root)  # the country's files: language, labels, classification
     path = root / "schemas" / "sources" / f"{country}.yaml"
     finished = yaml.safe_load(path.read_text(encoding="utf-8"))
