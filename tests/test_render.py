@@ -152,3 +152,24 @@ def test_a_template_naming_an_undefined_value_fails_the_build(tiny: Path) -> Non
     assert "site_templates/sources.html" in result.output
     assert "'no_such_value' is undefined" in result.output
     assert not (tiny / "build" / "site").exists()  # nothing half-rendered
+
+
+def test_countries_languages_and_classifications_come_from_the_codebooks(tiny: Path) -> None:
+    package = tiny / "schemas" / "package.yaml"
+    data = yaml.safe_load(package.read_text(encoding="utf-8"))
+    data["municipality_references"]["no-2018"].update(status="partial",
+                                                      provenance="Statistics Norway, a part")
+    write_yaml(package, data)
+    site = _build(tiny)
+    index = (site / "index.html").read_text(encoding="utf-8")
+    # the tiny package's countries and languages, as its codebooks name them
+    assert "<strong>Countries</strong> Denmark, Norway</li>" in index
+    assert "with labels in English, Danish and Norwegian Bokmål" in index
+    sources = (site / "sources.html").read_text(encoding="utf-8")
+    assert re.search(r"Norway 2018 <code>no-2018</code></th><td><code>reference/no.csv</code>"
+                     r"</td><td><strong>partial</strong>: official, but not every municipality"
+                     r"[^<]*</td><td>Statistics Norway, a part</td>", sources)
+    assert "Denmark 2007 <code>dk-2007</code>" in sources and "official classification" in sources
+    page = (site / "variables" / "things" / "collab.html").read_text(encoding="utf-8")
+    for lang, name in (("en", "English"), ("da", "Dansk"), ("nb", "Norsk bokmål")):
+        assert f'<dt lang="{lang}">{name}</dt><dd lang="{lang}">' in page

@@ -288,3 +288,30 @@ def test_force_replaces_a_broken_draft(demo: Path) -> None:
                   "--id", "no-institutions-2098", "--force")
     assert forced.exit_code == 0, forced.output
     assert yaml.safe_load(path.read_text(encoding="utf-8"))["id"] == "no-institutions-2098"
+
+
+def test_a_changed_spss_label_and_new_blanks_are_items(demo: Path) -> None:
+    import pyreadstat
+
+    codebooks = sorted((demo / "schemas" / "sources").glob("dk-associations-*.yaml"))
+    latest = yaml.safe_load(codebooks[-1].read_text(encoding="utf-8"))
+    frame, meta = pyreadstat.read_sav(str(demo / latest["file"]), user_missing=True,
+                                      output_format="polars")
+    labels = {k: dict(v) for k, v in meta.variable_value_labels.items()}
+    coded = next(n for n, v in latest["variables"].items()
+                 if v.get("values") and "blank" not in v and n in labels and n in frame.columns
+                 and n != latest["municipality"]["variable"])
+    code = next(c for c in labels[coded] if c not in latest["variables"][coded].get("missing", {}))
+    labels[coded][code] = "Et helt andet svar"
+    frame = frame.with_columns(pl.when(pl.int_range(pl.len()) < 3).then(None)
+                               .otherwise(pl.col(coded)).alias(coded))
+    wave = int(latest["id"].rsplit("-", 1)[1]) + 2
+    raw = f"raw/dk/dk_foreninger_{wave}.sav"
+    pyreadstat.write_sav(frame, str(demo / raw), column_labels=meta.column_names_to_labels,
+                         variable_value_labels=labels, missing_ranges=meta.missing_ranges)
+    _, review, _ = _draft(demo, raw, f"dk-associations-{wave}")
+    [label] = _items(review, f"variables.{coded}.values")
+    assert (f"the file labels code {int(code)} 'Et helt andet svar', {latest['id']} "
+            f"{latest['variables'][coded]['values'][int(code)]!r}") in label
+    [blanks] = _items(review, f"variables.{coded}")
+    assert f"3 empty cells, where {latest['id']} had none: drafted `blank: no_answer`" in blanks
