@@ -492,9 +492,9 @@ CASES = [
     Case("SPSS: no cases", sav(lambda f, _: f.head(0)), 1,
          (DK_FILE, "no cases (0 rows)", "a wave without respondents"), DK, UNREADABLE),
     Case("SPSS: binary garbage", edit_bytes(lambda b: b"\x00garbage" * 200, DK_FILE), 1,
-         (DK_FILE, "not a readable SPSS .sav file", "re-export the file"), DK, UNREADABLE),
+         (DK_FILE, "not a readable SPSS .sav/.zsav file", "re-export the file"), DK, UNREADABLE),
     Case("SPSS: truncated file", edit_bytes(lambda b: b[: len(b) // 2], DK_FILE), 1,
-         (DK_FILE, "not a readable SPSS .sav file", "truncated"), DK, UNREADABLE),
+         (DK_FILE, "not a readable SPSS .sav/.zsav file", "truncated"), DK, UNREADABLE),
     # Codebooks
     Case("codebook with an unknown key",
          edit_codebook(NO, lambda d: d["variables"]["løpenr"].update(lable="Løpenummer")), 3,

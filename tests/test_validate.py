@@ -99,7 +99,7 @@ def test_an_unreadable_file_is_a_report_not_a_crash(tiny: Path) -> None:
     validated, report = _report(tiny, "dk-things-2018")
     assert not validated.report.valid
     [p] = report.errors
-    assert p.check == "unreadable-file" and "not a readable SPSS .sav file" in p.message
+    assert p.check == "unreadable-file" and "not a readable SPSS .sav/.zsav file" in p.message
 
 
 def test_a_number_too_large_for_an_integer_is_a_type_error_not_a_blank(tiny: Path) -> None:

@@ -19,6 +19,7 @@ unknown variable or category) are checked by :func:`check_package`.
 from __future__ import annotations
 
 import codecs
+import datetime as dt
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -217,7 +218,8 @@ Derivation = Literal[DERIVATIONS] | AnyOf | ClassesOf  # type: ignore[valid-type
 
 
 class HarmonizedVariable(Model):
-    type: Literal["categorical", "integer", "number", "string"]
+    # date: a calendar date; month: a year and month, written YYYY-MM (from a date or datetime)
+    type: Literal["categorical", "integer", "number", "string", "date", "month"]
     label: Labels
     description: Labels | None = None
     group: str = "other"
@@ -278,19 +280,42 @@ class HarmonizedTable(Model):
 Code = int | str
 
 
+class MissingRange(Model):
+    """Every value from ``from`` to ``to`` (inclusive) means one missing reason, as SPSS
+    declares user-missing ranges (e.g. 90 to 99: don't know)."""
+
+    from_: float = Field(alias="from")
+    to: float
+    reason: MissingReason
+
+    @model_validator(mode="after")
+    def _ordered(self) -> MissingRange:
+        if self.from_ > self.to:
+            raise ValueError(f"from {self.from_:g} is above to {self.to:g}")
+        return self
+
+
+SOURCE_TYPES = ("integer", "number", "string", "date", "datetime", "time")
+
+
 class SourceVariable(Model):
     """A variable of a raw file, as the source delivers it."""
 
-    type: Literal["integer", "number", "string", "date"]
+    type: Literal["integer", "number", "string", "date", "datetime", "time"]
     label: str  # question text or variable label, in the source's language
     values: dict[Code, str] | None = None  # value labels; when given, the only codes allowed
+    # Codes of missing answers; a Stata extended missing value is written .a to .z
     missing: dict[Code, MissingReason] = {}
+    missing_ranges: list[MissingRange] = []
     blank: MissingReason | None = None  # what an empty cell means; None: empty is an error
-    range: tuple[float, float] | None = None
+    range: (tuple[float, float] | tuple[dt.date, dt.date] | tuple[dt.datetime, dt.datetime]
+            | None) = None
     unique: bool = False
     free_text: bool = False  # never published, never mapped
     not_harmonized: str | None = None  # why no harmonized variable is made from it
     pattern: str | None = None  # for strings, e.g. ^\d{4}$
+    measure: Literal["nominal", "ordinal", "scale"] | None = None  # as SPSS declares it
+    group: str | None = None  # the multiple-response set the variable belongs to
 
     @model_validator(mode="after")
     def _missing_labelled(self) -> SourceVariable:
@@ -298,7 +323,23 @@ class SourceVariable(Model):
             unknown = [c for c in self.missing if c not in self.values]
             if unknown:
                 raise ValueError(f"missing codes {unknown} have no value label")
+        if self.missing_ranges and self.type not in ("integer", "number"):
+            raise ValueError("missing_ranges are for integer and number variables")
+        temporal = self.type in ("date", "datetime")
+        if self.range is not None and temporal != isinstance(self.range[0], dt.date):
+            raise ValueError(f"a range of a {self.type} variable is "
+                             + ("two dates, e.g. [2024-03-01, 2024-05-31]" if temporal else
+                                "two numbers"))
         return self
+
+    def missing_reason(self, code: object) -> str | None:
+        """The missing reason a code means: declared as a code, or in a declared range."""
+        if code in self.missing:
+            return self.missing[code]
+        if isinstance(code, int | float) and not isinstance(code, bool):
+            return next((r.reason for r in self.missing_ranges if r.from_ <= code <= r.to),
+                        None)
+        return None
 
 
 class Dialect(Model):
@@ -383,14 +424,32 @@ class SourceCodebook(Model):
     # of its question texts and value labels: one of the package's (or a draft's placeholder)
     language: Language | Literal["?"]
     file: str
-    format: Literal["spss", "csv"]
+    format: Literal["spss", "stata", "csv", "spreadsheet"]
+    # csv: how the text is written; spss and stata: `encoding` overrides the file's own
     dialect: Dialect = Dialect()
+    sheet: str | None = None  # spreadsheet: the sheet (default: the first)
+    header_row: int = Field(default=1, ge=1)  # spreadsheet: the row of the column names
     fieldwork: str | None = None
+    interview_date: str | None = None  # the date or datetime variable of the interview
     id_variable: str
     municipality: MunicipalityField
     variables: dict[str, SourceVariable]
     mappings: dict[str, AnyMapping]
     review: list[str] = []  # drafted items a person must check; build refuses until empty
+
+    @model_validator(mode="after")
+    def _format_settings(self) -> SourceCodebook:
+        if self.format != "spreadsheet" and ("sheet" in self.model_fields_set
+                                             or "header_row" in self.model_fields_set):
+            raise ValueError("sheet and header_row are for format: spreadsheet")
+        return self
+
+    @property
+    def encoding_override(self) -> str | None:
+        """For SPSS and Stata files: the encoding the codebook sets instead of the file's."""
+        if "dialect" in self.model_fields_set and "encoding" in self.dialect.model_fields_set:
+            return self.dialect.encoding
+        return None
 
     @property
     def country(self) -> str:
@@ -712,6 +771,12 @@ def _check_source(cb: Codebooks, source: SourceCodebook) -> None:
     if table is None:
         raise ConfigError(f"{where}: table {source.table!r} has no codebook in schemas/harmonized/",
                           hint=_one_of(cb.tables, "tables"))
+    if source.interview_date is not None and (
+            source.variables.get(source.interview_date) is None
+            or source.variables[source.interview_date].type not in ("date", "datetime")):
+        raise ConfigError(f"{where}: interview_date {source.interview_date!r} is not a date or "
+                          "datetime variable of this source",
+                          hint="name the variable holding the date of the interview")
     for role, name in (("id_variable", source.id_variable),
                        ("municipality.variable", source.municipality.variable)):
         if name not in source.variables and name != PLACEHOLDER:  # a draft's: coprod.review
@@ -782,3 +847,10 @@ def _check_mapping(where: str, source: SourceCodebook, name: str, target: Harmon
     elif mapping.recode is not None:
         raise ConfigError(f"{where}: mappings.{name}: recode is only for categorical variables",
                           hint=f"remove the recode: {name} takes the value as it is")
+    temporal = {"date", "month"}
+    if (target.type in temporal) != (var.type in ("date", "datetime")) and not (
+            target.type == "string"):
+        raise ConfigError(f"{where}: mappings.{name}: {name} is {target.type}, but "
+                          f"{mapping.from_!r} is {var.type}",
+                          hint="map a date or month variable from a date or datetime one, and "
+                               "dates only to date, month or string variables")

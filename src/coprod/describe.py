@@ -151,10 +151,11 @@ def _labels(labels: Labels, languages: list[str]) -> dict[str, str]:
     return {lang: labels.get(lang) for lang in languages}
 
 
-def _source_entry(source: SourceCodebook) -> dict:
+def _source_entry(source: SourceCodebook, observed: str | None) -> dict:
     return {"table": source.table, "country": source.country, "wave": source.wave,
             "title": source.title, "language": source.language, "file": source.file,
             "format": source.format, "fieldwork": source.fieldwork,
+            **({"fieldwork_observed": observed} if observed else {}),
             "municipality_reference": source.municipality.reference}
 
 
@@ -180,7 +181,8 @@ def _variable_entry(name: str, var: HarmonizedVariable, counts: MappingType,
     return entry
 
 
-def codebook_document(codebooks: Codebooks, tables: MappingType[str, pl.DataFrame]) -> dict:
+def codebook_document(codebooks: Codebooks, tables: MappingType[str, pl.DataFrame],
+                      fieldwork: MappingType[str, str] | None = None) -> dict:
     """The machine-readable codebook of the harmonized tables, with lineage and availability."""
     package = codebooks.package
     languages = package.languages
@@ -189,8 +191,8 @@ def codebook_document(codebooks: Codebooks, tables: MappingType[str, pl.DataFram
         "synthetic_notice": package.synthetic_notice,
         "missing": [{"value": m.value, "code": m.code, "label": _labels(m.label, languages)}
                     for m in package.missing],
-        "sources": {s.id: _source_entry(s) for s in sorted(codebooks.sources.values(),
-                                                           key=lambda s: s.id)},
+        "sources": {s.id: _source_entry(s, (fieldwork or {}).get(s.id))
+                    for s in sorted(codebooks.sources.values(), key=lambda s: s.id)},
         "tables": {},
     }
     for frame in tables.values():

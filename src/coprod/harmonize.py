@@ -11,7 +11,7 @@ missing codes account for stops the build, naming source, variable, code and cou
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
@@ -24,19 +24,24 @@ from .codebook import (
     Mapping,
     Package,
     SourceCodebook,
+    SourceVariable,
     is_not_asked,
 )
 from .errors import GateError
+from .read import TAGGED
 from .reconcile import reconcile, source_counts
 from .reference import Municipalities
 
-NUMERIC = {"integer": pl.Int64, "number": pl.Float64}
+NUMERIC = {"integer": pl.Int64, "number": pl.Float64, "date": pl.Date, "month": pl.String}
 
 
 @dataclass(frozen=True)
 class Harmonized:
     tables: dict[str, pl.DataFrame]
     warnings: tuple[str, ...]
+    # source id -> the fieldwork its interview dates span (YYYY-MM-DD/YYYY-MM-DD), where the
+    # source names its interview_date
+    fieldwork: dict[str, str] = field(default_factory=dict)
 
 
 def enum_of(var: HarmonizedVariable, package: Package) -> pl.Enum:
@@ -90,7 +95,20 @@ def harmonize(codebooks: Codebooks, frames: dict[str, pl.DataFrame],
     if broken:
         raise GateError("harmonization does not add up:\n  " + "\n  ".join(broken),
                         hint="check the missing codes and mappings named above")
-    return Harmonized(tables, tuple(warnings))
+    return Harmonized(tables, tuple(warnings), observed_fieldwork(codebooks, frames))
+
+
+def observed_fieldwork(codebooks: Codebooks, frames: dict[str, pl.DataFrame]) -> dict[str, str]:
+    """The first and last interview date of each source that names its interview_date."""
+    out = {}
+    for source_id, frame in sorted(frames.items()):
+        name = codebooks.sources[source_id].interview_date
+        if name is None or name not in frame.columns:
+            continue
+        days = frame[name].cast(pl.Date).drop_nulls()
+        if days.len():
+            out[source_id] = f"{days.min()}/{days.max()}"
+    return out
 
 
 def _partly_not_asked(frame: pl.DataFrame, source: SourceCodebook,
@@ -123,9 +141,11 @@ def harmonize_source(frame: pl.DataFrame, source: SourceCodebook, table: Harmoni
     per_code: list[pl.Expr] = []
     for name, var in table.variables.items():
         if var.derive is None:
-            exprs += _mapped(name, var, source.mappings[name], source, package,
-                             frame.schema[source.mappings[name].from_]
-                             if isinstance(source.mappings[name], Mapping) else None)
+            mapping = source.mappings[name]
+            exprs += _mapped(name, var, mapping, source, package,
+                             frame.schema[mapping.from_] if isinstance(mapping, Mapping) else None,
+                             tagged=isinstance(mapping, Mapping)
+                             and TAGGED + mapping.from_ in frame.columns)
         elif not var.combines:
             derived = _derived(name, var, source, package, municipalities)
             (per_code if var.derive in PER_CODE else exprs).append(derived)
@@ -197,8 +217,40 @@ def _recode(col: pl.Expr, codes: dict, dtype: pl.DataType, code_type: pl.DataTyp
     return expr  # no match: null
 
 
+def _reason(col: pl.Expr, src: SourceVariable, dtype: pl.DataType,
+            code_type: pl.DataType | None, tag: pl.Expr | None) -> pl.Expr | None:
+    """The missing reason a source cell means beyond its plain codes: a value in a declared
+    missing range, or a Stata extended missing value (.a to .z); None when there are none."""
+    parts = []
+    if tag is not None:
+        tags = {c: r for c, r in src.missing.items() if isinstance(c, str) and c.startswith(".")}
+        parts.append(_recode(tag, tags, dtype, pl.String))
+    if src.missing_ranges:
+        expr = None
+        for span in src.missing_ranges:
+            test = col.is_between(span.from_, span.to)
+            expr = (pl.when(test) if expr is None else expr.when(test)).then(
+                pl.lit(span.reason, dtype))
+        parts.append(expr)
+    return pl.coalesce(parts) if parts else None
+
+
+def _codes(src: SourceVariable, code_type: pl.DataType | None) -> dict:
+    """The plain missing codes of a column: not a Stata .a-.z of a numeric one."""
+    numeric = code_type is not None and code_type.is_numeric()
+    return {c: r for c, r in src.missing.items() if not (numeric and isinstance(c, str))}
+
+
+def _temporal(value: pl.Expr, var: HarmonizedVariable) -> pl.Expr:
+    """A date, datetime or month from a source date or datetime."""
+    if var.type == "month":
+        return value.dt.strftime("%Y-%m")
+    return value.cast(pl.Date)
+
+
 def _mapped(name: str, var: HarmonizedVariable, mapping: Mapping | str, source: SourceCodebook,
-            package: Package, code_type: pl.DataType | None = None) -> list[pl.Expr]:
+            package: Package, code_type: pl.DataType | None = None, *,
+            tagged: bool = False) -> list[pl.Expr]:
     if is_not_asked(mapping):
         if var.type == "categorical":
             return [pl.lit("not_asked").cast(enum_of(var, package)).alias(name)]
@@ -209,20 +261,35 @@ def _mapped(name: str, var: HarmonizedVariable, mapping: Mapping | str, source: 
     assert isinstance(mapping, Mapping)
     src = source.variables[mapping.from_]
     col = pl.col(mapping.from_)
+    tag = pl.col(TAGGED + mapping.from_) if tagged else None
+    codes = _codes(src, code_type)
     if var.type == "categorical":
-        recode = {**(mapping.recode or {}), **src.missing}
         categories = enum_of(var, package)
-        value = _recode(col, recode, categories, code_type)
+        value = _recode(col, {**(mapping.recode or {}), **codes}, categories, code_type)
+        other = _reason(col, src, categories, code_type, tag)
+        if other is not None:
+            value = pl.coalesce(other, value)
         if src.blank is not None:
-            value = value.fill_null(pl.lit(src.blank, categories))
+            blank = pl.lit(src.blank, categories)
+            value = value.fill_null(blank) if tag is None else pl.when(
+                col.is_null() & tag.is_null()).then(blank).otherwise(value)
         return [value.cast(categories).alias(name)]
-    value = pl.when(col.is_in(list(src.missing))).then(None).otherwise(col)
+    reasons = missing_enum(package)
+    other = _reason(col, src, reasons, code_type, tag)
+    missing = col.is_in(list(codes))
+    if src.missing_ranges:
+        missing = missing | pl.any_horizontal([col.is_between(r.from_, r.to)
+                                               for r in src.missing_ranges])
+    value = pl.when(missing).then(None).otherwise(col)
+    value = _temporal(value, var) if var.type in ("date", "month") else value
     exprs = [value.cast(_scalar(var)).alias(name)]
     if var.missing_column:
-        reasons = missing_enum(package)
-        reason = _recode(col, src.missing, reasons, code_type)
+        reason = _recode(col, codes, reasons, code_type)
+        if other is not None:
+            reason = pl.coalesce(other, reason)
         if src.blank is not None:
-            reason = pl.when(col.is_null()).then(pl.lit(src.blank, reasons)).otherwise(reason)
+            empty = col.is_null() if tag is None else col.is_null() & tag.is_null()
+            reason = pl.when(empty).then(pl.lit(src.blank, reasons)).otherwise(reason)
         exprs.append(reason.cast(reasons).alias(f"{name}_missing"))
     return exprs
 
@@ -269,9 +336,10 @@ def _coverage(source: SourceCodebook, counts: dict[str, dict]) -> list[str]:
     for name, mapping in source.mappings.items():
         if not isinstance(mapping, Mapping) or mapping.recode is None:
             continue
-        known = {*mapping.recode, *source.variables[mapping.from_].missing, None}
+        var = source.variables[mapping.from_]
+        known = {*mapping.recode, *var.missing, None}
         for code, count in sorted((c, n) for c, n in counts[mapping.from_].items()
-                                  if c not in known):
+                                  if c not in known and var.missing_reason(c) is None):
             problems.append(f"{source.id}: {mapping.from_} code {code} ({count} rows) → {name}")
     return problems
 

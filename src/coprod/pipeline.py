@@ -204,7 +204,8 @@ def package_files(project: Project, codebooks: Codebooks,
     def scan_tables(arrow: dict[Path, pa.Table]) -> None:  # while Parquet is encoded
         hits.extend(scan({project.relative(p): table for p, table in arrow.items()}, local))
 
-    package = files_of(codebooks, harmonized.tables, project.root, scan_tables)
+    package = files_of(codebooks, harmonized.tables, project.root, scan_tables,
+                       fieldwork=harmonized.fieldwork)
     hits += scan({project.relative(path): data for path, data in package.files.items()
                   if path not in package.arrow}, local)
     refuse(sorted(hits, key=lambda hit: hit.file))

@@ -30,6 +30,7 @@ from .codebook import Dialect, SourceCodebook
 from .errors import RawFileError
 from .project import Project
 
+TAGGED = "__coprod_tagged__"  # + a column: its Stata extended missing values, in a typed frame
 NO_ROWS_HINT = ("a wave without respondents is surely an incomplete export: export the extract "
                 "again with its rows")
 
@@ -60,6 +61,16 @@ class RawTable:
     warnings: tuple[str, ...] = ()  # what was read but is worth a look (e.g. NFD normalized)
     project: Project | None = None  # the package the file belongs to
     parsed: tuple[str, ...] = ()  # CSV columns parsed as integers while reading (not as text)
+    # Stata's extended missing values (.a to .z) of a numeric column, as text (".a"); the
+    # column itself holds null there
+    tagged: dict[str, pl.Series] = field(default_factory=dict)
+    sheet: object | None = None  # a spreadsheet's coprod.sheets.Sheet, to name cells
+
+    def cell(self, row: int, column: str | None) -> str | None:
+        """A spreadsheet cell reference ("Sheet1!C17") of a data row and column."""
+        if self.sheet is None or column is None or column not in self.frame.columns:
+            return None
+        return self.sheet.cell(row, column)  # type: ignore[attr-defined]
 
     def line(self, row: int) -> int | None:
         """The physical line in the file of a 1-based data row, where the file has lines."""
@@ -80,10 +91,15 @@ def read_source(project: Project, source: SourceCodebook, *,
                                 f"{source.id}.yaml")
     if source.format == "spss":
         raw = _read_spss(source, path, shown)
+    elif source.format == "stata":
+        raw = _read_stata(source, path, shown)
+    elif source.format == "spreadsheet":
+        raw = _read_spreadsheet(source, path, shown)
     else:
         raw = _read_csv(source, path, shown, parse_integers)
     return RawTable(raw.source_id, raw.file, raw.frame, raw.header_lines, raw.value_labels,
-                    raw.physical_lines, raw.row_lines, raw.warnings, project, raw.parsed)
+                    raw.physical_lines, raw.row_lines, raw.warnings, project, raw.parsed,
+                    raw.tagged, raw.sheet)
 
 
 def _codebook(source: SourceCodebook) -> str:
@@ -94,14 +110,67 @@ def _codebook(source: SourceCodebook) -> str:
 
 
 def _read_spss(source: SourceCodebook, path: Path, shown: str) -> RawTable:
+    """An SPSS .sav or .zsav file: user-missing codes kept as values, value labels kept; the
+    file's own encoding unless the codebook sets one."""
     import pyreadstat
 
+    encoding = source.encoding_override
     try:
-        frame, meta = pyreadstat.read_sav(str(path), user_missing=True, output_format="polars")
+        frame, meta = pyreadstat.read_sav(str(path), user_missing=True, output_format="polars",
+                                          **({"encoding": encoding} if encoding else {}))
     except Exception as exc:  # pyreadstat raises its own error types for every broken file
-        raise UnreadableFile(f"{shown}: not a readable SPSS .sav file ({exc})",
+        raise UnreadableFile(f"{shown}: not a readable SPSS .sav/.zsav file ({exc})",
                              hint="re-export the file from SPSS (it may be truncated or not a "
-                                  "SPSS file), or check `format` in the codebook") from None
+                                  "SPSS file), check `format` in the codebook, or set "
+                                  "dialect.encoding if its text is in another encoding than "
+                                  "it declares") from None
+    return _labelled(source, frame, meta, shown)
+
+
+def _read_stata(source: SourceCodebook, path: Path, shown: str) -> RawTable:
+    """A Stata .dta file (any version pyreadstat reads): value labels kept; an extended missing
+    value (.a to .z) of a numeric column is kept as its letter in :attr:`RawTable.tagged`, so
+    that the codebook can say which missing reason it is."""
+    import pyreadstat
+
+    encoding = source.encoding_override
+    try:
+        frame, meta = pyreadstat.read_dta(str(path), user_missing=True, output_format="polars",
+                                          **({"encoding": encoding} if encoding else {}))
+    except Exception as exc:  # pyreadstat's own error types
+        raise UnreadableFile(f"{shown}: not a readable Stata .dta file ({exc})",
+                             hint="export the file from Stata again, check `format` in the "
+                                  "codebook, or set dialect.encoding for an old file whose "
+                                  "text is not UTF-8") from None
+    tagged = {}
+    for name, dtype in frame.schema.items():
+        if dtype == pl.Object:  # numbers and letters: the letters are extended missing values
+            values = frame[name].to_list()
+            tagged[name] = pl.Series(name, [f".{v}" if isinstance(v, str) else None
+                                            for v in values], dtype=pl.String)
+            frame = frame.with_columns(pl.Series(name, [None if isinstance(v, str) else v
+                                                        for v in values], dtype=pl.Float64))
+    raw = _labelled(source, frame, meta, shown)
+    return RawTable(raw.source_id, raw.file, raw.frame, raw.header_lines, raw.value_labels,
+                    raw.physical_lines, raw.row_lines, raw.warnings, tagged=tagged)
+
+
+def _read_spreadsheet(source: SourceCodebook, path: Path, shown: str) -> RawTable:
+    """A spreadsheet (.xlsx, .ods): the declared sheet, its header on the declared row; every
+    cell as text, as a person reads it there (coprod.sheets); problems name the cell."""
+    from .sheets import read_sheet
+
+    sheet = read_sheet(path, shown, source.sheet, source.header_row)
+    if sheet.frame.height == 0:
+        raise UnreadableFile(f"{shown}: sheet {sheet.name!r} has a header but no data rows",
+                             hint=NO_ROWS_HINT)
+    return RawTable(source.id, shown, sheet.frame, header_lines=sheet.header_row,
+                    physical_lines=False, warnings=tuple(sheet.warnings), sheet=sheet)
+
+
+def _labelled(source: SourceCodebook, frame: pl.DataFrame, meta: object,
+              shown: str) -> RawTable:
+    """A frame read by pyreadstat, with blanks as null and decomposed letters composed."""
     if frame.height == 0:
         raise UnreadableFile(f"{shown}: the file has variables but no cases (0 rows)",
                              hint=NO_ROWS_HINT)
@@ -125,7 +194,8 @@ def _read_spss(source: SourceCodebook, path: Path, shown: str) -> RawTable:
                     f"(Unicode NFD); read as composed (NFC) {unicodedata.normalize('NFC', value)!r}"
                     + (f", also in {', '.join(c for c, _ in found[1:])}" if found[1:] else ""),)
     return RawTable(source.id, shown, frame, header_lines=0, physical_lines=False,
-                    value_labels=dict(meta.variable_value_labels), warnings=warnings)
+                    value_labels=dict(meta.variable_value_labels),  # type: ignore[attr-defined]
+                    warnings=warnings)
 
 
 # --- delimited text --------------------------------------------------------------------------

@@ -13,7 +13,8 @@ from collections.abc import Iterable
 
 import polars as pl
 
-from .codebook import HarmonizedTable, Mapping, SourceCodebook
+from .codebook import HarmonizedTable, Mapping, SourceCodebook, SourceVariable
+from .read import TAGGED
 
 VALUE = "<value>"  # numeric values are counted together, not value by value
 
@@ -30,9 +31,21 @@ def value_counts(frame: pl.DataFrame, columns: Iterable[str]) -> dict[str, dict]
 
 def source_counts(frame: pl.DataFrame, source: SourceCodebook) -> dict[str, dict]:
     """The codes of every recoded source column, counted (coverage, unused mappings and
-    reconciliation all start from them)."""
-    return value_counts(frame, [m.from_ for m in source.mappings.values()
-                                if isinstance(m, Mapping) and m.recode is not None])
+    reconciliation all start from them); a Stata extended missing value (.a) counts as its
+    code, not as a blank."""
+    columns = [m.from_ for m in source.mappings.values()
+               if isinstance(m, Mapping) and m.recode is not None]
+    counts = value_counts(frame, columns)
+    tagged = [c for c in columns if TAGGED + c in frame.columns]
+    for column, tags in value_counts(frame, [TAGGED + c for c in tagged]).items():
+        counts_of = counts[column.removeprefix(TAGGED)]
+        for code, n in tags.items():
+            if code is not None:
+                counts_of[code] = n
+                counts_of[None] -= n
+        if not counts_of.get(None):
+            counts_of.pop(None, None)
+    return counts
 
 
 def expected_counts(counts: dict, mapping: Mapping, source: SourceCodebook,
@@ -45,8 +58,8 @@ def expected_counts(counts: dict, mapping: Mapping, source: SourceCodebook,
     for code, n in counts.items():
         if code is None:
             key = var.blank
-        elif code in var.missing:
-            key = var.missing[code]
+        elif var.missing_reason(code) is not None:
+            key = var.missing_reason(code)
         elif categorical:
             key = recode.get(code)
         else:
@@ -55,15 +68,31 @@ def expected_counts(counts: dict, mapping: Mapping, source: SourceCodebook,
     return expected
 
 
-def _numeric_counts(frame: pl.DataFrame, column: str, missing: list) -> dict:
-    """A numeric source column's counts by missing code and blank, the rest as :data:`VALUE`
-    (a weight has as many distinct values as rows)."""
+def _numeric_counts(frame: pl.DataFrame, column: str, var: SourceVariable) -> dict:
+    """A numeric (or date) source column's counts by missing code, missing range, extended
+    missing value and blank, the rest as :data:`VALUE` (a weight has as many distinct values as
+    rows). Keys are codes, except a range's: its reason."""
     col = pl.col(column)
+    numeric = frame.schema[column].is_numeric()
+    codes = [c for c in var.missing if not (numeric and isinstance(c, str))]
+    ranges = [(r.from_, r.to) for r in var.missing_ranges]
+    in_range = pl.any_horizontal([col.is_between(lo, hi) for lo, hi in ranges]) if ranges \
+        else pl.lit(False)
+    tagged = TAGGED + column in frame.columns
+    tag = pl.col(TAGGED + column) if tagged else pl.lit(None, pl.String)
     blank, *per_code, values = frame.select(
-        col.is_null().sum(), *(col.eq(code).sum().alias(f"code {i}")
-                               for i, code in enumerate(missing)),
-        (col.is_not_null() & ~col.is_in(missing)).sum().alias(VALUE)).row(0)
-    return {None: blank, **dict(zip(missing, per_code, strict=True)), VALUE: values}
+        (col.is_null() & tag.is_null()).sum(),
+        *(col.eq(code).sum().alias(f"code {i}") for i, code in enumerate(codes)),
+        (col.is_not_null() & ~col.is_in(codes) & ~in_range).sum().alias(VALUE)).row(0)
+    out = {None: blank, **dict(zip(codes, per_code, strict=True)), VALUE: values}
+    for lo, hi in ranges:  # counted by their first value: expected_counts gives its reason
+        n = frame.select((col.is_between(lo, hi) & ~col.is_in(codes)).sum()).item()
+        out[lo] = out.get(lo, 0) + n
+    if tagged:
+        for code, n in value_counts(frame, [TAGGED + column])[TAGGED + column].items():
+            if code is not None:
+                out[code] = n
+    return out
 
 
 def reconcile(source_frame: pl.DataFrame, harmonized: pl.DataFrame, source: SourceCodebook,
@@ -84,8 +113,8 @@ def reconcile(source_frame: pl.DataFrame, harmonized: pl.DataFrame, source: Sour
                 source_frame, [mapping.from_])[mapping.from_]
             actual = Counter(actual_counts[name])
         else:
-            missing = list(source.variables[mapping.from_].missing)
-            source_side = _numeric_counts(source_frame, mapping.from_, missing)
+            source_side = _numeric_counts(source_frame, mapping.from_,
+                                          source.variables[mapping.from_])
             actual = Counter({VALUE: harmonized[name].is_not_null().sum()})
             if var.missing_column:
                 actual.update({k: n for k, n in actual_counts[f"{name}_missing"].items()

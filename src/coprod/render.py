@@ -218,8 +218,12 @@ def render_site(project: Project, codebooks: Codebooks) -> dict[str, bytes]:
     matrices = {name: availability(codebooks, name, frame) for name, frame in tables.items()}
     page("availability.html", "availability.html", matrices=matrices,
          table_sources={n: sorted(f["source"].unique().to_list()) for n, f in tables.items()})
+    document = project.processed / "codebook.json"
+    observed = {sid: entry["fieldwork_observed"] for sid, entry in json.loads(
+        document.read_text(encoding="utf-8"))["sources"].items()
+        if entry.get("fieldwork_observed")} if document.is_file() else {}
     page("sources.html", "sources.html", references=package.municipality_references,
-         crosswalks=package.municipality_crosswalks, targets=targets)
+         crosswalks=package.municipality_crosswalks, targets=targets, observed=observed)
     page("background.html", "background.html")
     page("validation.html", "validation.html", report=report)
     page("search.html", "search.html")

@@ -7,9 +7,10 @@ It returns the typed frame that harmonization works on, or None when the source 
 
 from __future__ import annotations
 
+import datetime as dt
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import polars as pl
 
@@ -24,7 +25,7 @@ from .codebook import (
 )
 from .errors import CoprodError
 from .imports import optional_modules_hidden, pandera_polars
-from .read import RawTable
+from .read import TAGGED, RawTable
 
 pa = pandera_polars()
 from pandera.config import ValidationDepth, config_context  # noqa: E402 - after pandera_polars
@@ -58,6 +59,8 @@ CHECKS: dict[str, tuple[str, str]] = {
     "draft-placeholder": ("Placeholder of a draft", "{detail}"),
     "undeclared-reference": ("Undeclared municipality classification", "{detail}"),
     "dropped-question": ("Question dropped without a reason", "{detail}"),
+    "outside-fieldwork": ("Interview outside the fieldwork", "{column} {value} is outside the "
+                          "declared fieldwork {detail}; correct the date, or the fieldwork"),
 }
 # Findings: reported as warnings, they do not stop a build.
 FINDINGS: dict[str, str] = {
@@ -76,6 +79,7 @@ class Problem:
     message: str
     line: int | None = None  # physical line in the file, where it has one
     file: str | None = None  # where the problem is, when not the raw file (e.g. its codebook)
+    cell: str | None = None  # a spreadsheet's cell reference, e.g. Sheet1!C17
 
     def located(self, file: str) -> str:
         """``file:line: row R, column C, value V: message [check]``, leaving out what is
@@ -88,7 +92,8 @@ class Problem:
         where = file + (f":{self.line}" if self.line else "")
         if self.file:  # a codebook: the column is the setting's key
             return f"{where}: {self.column}: {message} [{self.check}]{hint}"
-        parts = [f"row {self.row}" if self.row else "",
+        parts = [f"cell {self.cell}" if self.cell else "",
+                 f"row {self.row}" if self.row else "",
                  f"column {self.column}" if self.column else "",
                  f"value {self.value!r}" if self.value is not None else ""]
         located = ", ".join(x for x in parts if x)
@@ -118,7 +123,8 @@ class SourceReport:
 def _json(p: Problem) -> dict:
     """A problem in the JSON report: row, column, value, check, message; a problem found in a
     codebook adds its file and line."""
-    keys = ("row", "column", "value", "check", "message", *(("file", "line") if p.file else ()))
+    keys = ("row", "column", "value", "check", "message", *(("file", "line") if p.file else ()),
+            *(("cell",) if p.cell else ()))
     return {k: getattr(p, k) for k in keys}
 
 
@@ -185,7 +191,12 @@ def problem(check: str, *, row: int | None = None, column: str | None = None,
 
 OTHER_DIGITS = r"[\p{Nd}--[0-9]]"  # decimal digits of other scripts (Arabic-Indic, full-width)
 
-POLARS_TYPES = {"integer": pl.Int64, "number": pl.Float64, "string": pl.String, "date": pl.Date}
+POLARS_TYPES = {"integer": pl.Int64, "number": pl.Float64, "string": pl.String, "date": pl.Date,
+                "datetime": pl.Datetime("us"), "time": pl.Time}
+# What a text cell of each temporal type may be: ISO 8601 only (18-04-05 is not the year 18).
+DATETIME_FORMATS = ("%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S",
+                    "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M")
+TIME_FORMATS = ("%H:%M:%S%.f", "%H:%M:%S", "%H:%M")
 
 
 def _typed(expr: pl.Expr, var: SourceVariable, decimal: str, raw_type: pl.DataType) -> pl.Expr:
@@ -194,9 +205,14 @@ def _typed(expr: pl.Expr, var: SourceVariable, decimal: str, raw_type: pl.DataTy
     cell of spaces is blank."""
     if raw_type.is_integer():  # parsed while reading (see coprod.read)
         return expr.cast(POLARS_TYPES[var.type])
-    if raw_type.is_temporal():  # an SPSS date or datetime variable
-        return expr.cast(pl.Date) if var.type == "date" else expr.cast(pl.String) if (
-            var.type == "string") else pl.lit(None, POLARS_TYPES[var.type])
+    if raw_type.is_temporal():  # an SPSS or Stata date, datetime or time variable
+        if var.type == "string":
+            return expr.cast(pl.String)
+        if var.type in ("date", "datetime") and raw_type != pl.Time:
+            return expr.cast(POLARS_TYPES[var.type])
+        if var.type == "time" and raw_type == pl.Time:
+            return expr
+        return pl.lit(None, POLARS_TYPES[var.type])  # a type error, reported as such
     if raw_type.is_numeric():  # SPSS numerics arrive as floats
         if var.type == "integer":
             return pl.when(expr == expr.floor()).then(expr).cast(pl.Int64, strict=False)
@@ -216,6 +232,12 @@ def _typed(expr: pl.Expr, var: SourceVariable, decimal: str, raw_type: pl.DataTy
     if var.type == "date":  # ISO 8601 only: 18-04-05 is not the year 18
         return pl.when(text.str.contains(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")).then(
             text.str.strptime(pl.Date, "%Y-%m-%d", strict=False))
+    if var.type == "datetime":
+        return pl.coalesce(text.str.strptime(pl.Datetime("us"), f, strict=False, exact=True)
+                           for f in DATETIME_FORMATS)
+    if var.type == "time":
+        return pl.coalesce(text.str.strptime(pl.Time, f, strict=False, exact=True)
+                           for f in TIME_FORMATS)
     return expr
 
 
@@ -258,14 +280,18 @@ def schema_for(source: SourceCodebook, municipalities: dict[str, str]) -> pa.Dat
         if var.pattern:  # a regex \d matches any script's digits; a code has only 0-9
             checks.append(_check("pattern", lambda c, p=var.pattern: c.str.contains(p)
                                  & ~c.str.contains(OTHER_DIGITS)))
-        if var.values is not None:
-            codes = list(var.values)
-            checks.append(_check("unknown-code", lambda c, v=codes: c.is_in(v)))
+        exempt = _in_missing_ranges(var)
+        if var.values is not None:  # Stata's .a-.z are checked apart (coprod.read tagged)
+            numeric = var.type in ("integer", "number")
+            codes = [c for c in var.values if not (numeric and isinstance(c, str))]
+            checks.append(_check("unknown-code", lambda c, v=codes, x=exempt: c.is_in(v) | x(c)))
         if var.range is not None:
             lo, hi = var.range
-            exempt = list(var.missing)
-            checks.append(_check("out-of-range", lambda c, lo=lo, hi=hi, m=exempt:
-                                 c.is_between(lo, hi) | c.is_in(m)))
+            if var.type == "datetime" and type(lo) is dt.date:  # whole days
+                lo, hi = dt.datetime.combine(lo, dt.time()), dt.datetime.combine(hi, dt.time.max)
+            codes = [c for c in var.missing if not isinstance(c, str)]
+            checks.append(_check("out-of-range", lambda c, lo=lo, hi=hi, m=codes, x=exempt:
+                                 c.is_between(lo, hi) | c.is_in(m) | x(c)))
         if name == source.municipality.variable:
             codes = [int(c) if var.type == "integer" else c for c in municipalities]
             checks.append(_check("unknown-municipality", lambda c, v=codes: c.is_in(v)))
@@ -276,9 +302,22 @@ def schema_for(source: SourceCodebook, municipalities: dict[str, str]) -> pa.Dat
     return pa.DataFrameSchema(columns, strict=False, ordered=False)
 
 
+def _in_missing_ranges(var: SourceVariable) -> Callable[[pl.Expr], pl.Expr]:
+    """Whether a value lies in one of the variable's declared missing ranges."""
+    ranges = [(r.from_, r.to) for r in var.missing_ranges]
+
+    def inside(column: pl.Expr) -> pl.Expr:
+        if not ranges:
+            return pl.lit(False)
+        return pl.any_horizontal([column.is_between(lo, hi) for lo, hi in ranges])
+
+    return inside
+
+
 def _detail(var: SourceVariable, check: str, reference: str) -> dict[str, str]:
     if check == "out-of-range" and var.range:
-        return {"detail": f"{var.range[0]:g}..{var.range[1]:g}"}
+        lo, hi = var.range
+        return {"detail": f"{lo:g}..{hi:g}" if isinstance(lo, float) else f"{lo}..{hi}"}
     if check == "pattern":
         return {"detail": str(var.pattern)}
     if check == "unknown-municipality":
@@ -330,6 +369,8 @@ def validate_source(raw: RawTable, source: SourceCodebook, codebooks: Codebooks,
                                     line=raw.line(index + 1), type=var.type, detail=hint,
                                     advice=_advice(value, name, "type-error", context)))
 
+    problems += _tagged(raw, source)
+    problems += _outside_fieldwork(typed, raw, source)
     ref = codebooks.package.municipality_references[source.municipality.reference]
     reference = f"{ref.country.upper()} {ref.vintage}"
     schema = schema_for(source, municipalities)
@@ -348,6 +389,8 @@ def validate_source(raw: RawTable, source: SourceCodebook, codebooks: Codebooks,
                 continue
             slug = "duplicate-id"
         elif check == "not_nullable":
+            if column in raw.tagged and raw.tagged[column][index] is not None:
+                continue  # a Stata extended missing value, checked by _tagged
             slug = "blank"
         else:
             slug = check
@@ -356,7 +399,64 @@ def validate_source(raw: RawTable, source: SourceCodebook, codebooks: Codebooks,
                                 advice=_advice(value, column, slug, context),
                                 **_detail(var, slug, reference)))
     report = _report(raw, problems)
+    if report.valid and raw.tagged:  # harmonization reads the missing reason of a .a-.z
+        typed = typed.with_columns(series.alias(TAGGED + name) for name, series in
+                                   raw.tagged.items() if name in source.variables)
     return (typed if report.valid else None), report
+
+
+def _tagged(raw: RawTable, source: SourceCodebook) -> list[Problem]:
+    """Stata's extended missing values (.a to .z) must be declared missing codes."""
+    problems = []
+    for name, series in raw.tagged.items():
+        var = source.variables.get(name)
+        if var is None:
+            continue
+        for index, value in enumerate(series.to_list()):
+            if value is not None and value not in var.missing:
+                problems.append(problem("unknown-code", row=index + 1, column=name, value=value,
+                                        advice="a Stata extended missing value: declare it under "
+                                               f"missing: (e.g. {value}: dont_know)"))
+    return problems
+
+
+def fieldwork_period(fieldwork: str | None) -> tuple[dt.date, dt.date] | None:
+    """The first and last day of a declared fieldwork (2024-03/2024-05, 2024-03-04/2024-04-30,
+    or 2024); None when it is not a period of this form."""
+    import calendar
+
+    def bound(text: str, last: bool) -> dt.date | None:
+        parts = text.strip().split("-")
+        if not 1 <= len(parts) <= 3 or not all(p.isdigit() for p in parts):
+            return None
+        year, month, day = (int(parts[0]), int(parts[1]) if len(parts) > 1 else (12 if last else 1),
+                            int(parts[2]) if len(parts) > 2 else 0)
+        try:
+            return dt.date(year, month, day or (calendar.monthrange(year, month)[1] if last else 1))
+        except ValueError:
+            return None
+
+    if not fieldwork:
+        return None
+    start, _, end = fieldwork.partition("/")
+    first, last = bound(start, False), bound(end or start, True)
+    return (first, last) if first and last else None
+
+
+def _outside_fieldwork(typed: pl.DataFrame, raw: RawTable,
+                       source: SourceCodebook) -> list[Problem]:
+    """Interview dates outside the declared fieldwork: one of the two is wrong."""
+    period = fieldwork_period(source.fieldwork)
+    name = source.interview_date
+    if period is None or name is None or name not in typed.columns:
+        return []
+    day = typed[name].cast(pl.Date) if typed.schema[name] != pl.Date else typed[name]
+    outside = day.is_not_null() & ~day.is_between(*period)
+    rows = pl.arg_where(outside, eager=True).to_list()
+    texts = _Texts(raw.frame)
+    return [problem("outside-fieldwork", row=i + 1, column=name, value=texts[name][i],
+                    line=raw.line(i + 1), detail=f"{period[0]}..{period[1]} ({source.fieldwork})")
+            for i in rows]
 
 
 def _reason_counts(frame: pl.DataFrame, source: SourceCodebook,
@@ -523,6 +623,9 @@ def _label_changes(raw: RawTable, source: SourceCodebook) -> list[Problem]:
 
 
 def _report(raw: RawTable, problems: list[Problem]) -> SourceReport:
+    if raw.sheet is not None:  # a spreadsheet: every problem also names its cell
+        problems = [replace(p, cell=raw.cell(p.row, p.column)) if p.row else p
+                    for p in problems]
     problems.sort(key=lambda p: (p.row or 0, p.column or ""))
     return SourceReport(raw.source_id, raw.file, raw.frame.height, tuple(problems), raw.warnings)
 

@@ -33,7 +33,10 @@ PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 3, "use_dictionar
 MEDIATYPE = "application/vnd.apache.parquet"
 DATA_PACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 
-ARROW_TYPES = {"integer": pa.int64(), "number": pa.float64(), "string": pa.string()}
+ARROW_TYPES = {"integer": pa.int64(), "number": pa.float64(), "string": pa.string(),
+               "date": pa.date32(), "month": pa.string()}
+# Frictionless field types of the harmonized types that are not named alike
+FIELD_TYPES = {"month": "yearmonth"}
 DICTIONARY = pa.dictionary(pa.int16(), pa.string())
 
 
@@ -112,11 +115,12 @@ def _field(name: str, var: HarmonizedVariable, package: Package) -> dict:
                                for c in (*var.categories, *package.missing)]
         field["missingCategories"] = [m.value for m in package.missing]
     else:
-        field["type"] = var.type
+        field["type"] = FIELD_TYPES.get(var.type, var.type)
     return field
 
 
-def descriptor(codebooks: Codebooks, hashes: MappingType[str, str]) -> dict:
+def descriptor(codebooks: Codebooks, hashes: MappingType[str, str],
+               fieldwork: MappingType[str, str] | None = None) -> dict:
     """The Frictionless Data Package (v2) descriptor, derived from the codebooks."""
     package = codebooks.package
     resources = []
@@ -163,13 +167,15 @@ def descriptor(codebooks: Codebooks, hashes: MappingType[str, str]) -> dict:
                      for lic in package.licenses if lic.scope == "data"],
         "contributors": [c.model_dump(exclude_none=True) for c in package.contributors],
         "keywords": package.keywords,
-        "sources": _sources(codebooks),
+        "sources": _sources(codebooks, fieldwork or {}),
         "resources": resources,
     }
 
 
-def _sources(codebooks: Codebooks) -> list[dict]:
-    sources = [{"title": f"{s.id}: {s.title}", "path": s.file}
+def _sources(codebooks: Codebooks, fieldwork: MappingType[str, str]) -> list[dict]:
+    sources = [{"title": f"{s.id}: {s.title}", "path": s.file,
+                # the period the interview dates span, where the source has them
+                **({"fieldwork": fieldwork[s.id]} if s.id in fieldwork else {})}
                for s in sorted(codebooks.sources.values(), key=lambda s: s.id)]
     for ref in codebooks.package.municipality_references.values():
         sources.append({"title": f"Municipality classification {ref.country.upper()} "
@@ -193,8 +199,8 @@ class PackageFiles:
 
 
 def package_files(codebooks: Codebooks, tables: MappingType[str, pl.DataFrame], root: Path,
-                  meanwhile: Callable[[dict[Path, pa.Table]], None] | None = None
-                  ) -> PackageFiles:
+                  meanwhile: Callable[[dict[Path, pa.Table]], None] | None = None, *,
+                  fieldwork: MappingType[str, str] | None = None) -> PackageFiles:
     """The bytes of ``processed/*.parquet``, ``processed/codebook.json`` and
     ``datapackage.json``, ready to publish, with the Arrow tables behind the Parquet files.
     ``meanwhile`` is called with those tables while they are encoded (the privacy scan)."""
@@ -205,11 +211,11 @@ def package_files(codebooks: Codebooks, tables: MappingType[str, pl.DataFrame], 
     # pyarrow encodes Parquet on one core without the GIL: the codebook is counted meanwhile.
     with ThreadPoolExecutor(max_workers=1) as pool:
         encoding = {path: pool.submit(parquet_bytes, table) for path, table in arrow.items()}
-        document = json_bytes(codebook_document(codebooks, tables))
+        document = json_bytes(codebook_document(codebooks, tables, fieldwork or {}))
         if meanwhile is not None:
             meanwhile(arrow)
         files = {path: future.result() for path, future in encoding.items()}
     files[root / "processed" / "codebook.json"] = document
     hashes = {path.stem: sha256(data) for path, data in files.items() if path in arrow}
-    files[root / "datapackage.json"] = json_bytes(descriptor(codebooks, hashes))
+    files[root / "datapackage.json"] = json_bytes(descriptor(codebooks, hashes, fieldwork or {}))
     return PackageFiles(files, arrow)

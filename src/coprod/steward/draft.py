@@ -63,6 +63,10 @@ class Delivery:
     user_missing: dict[str, list] = field(default_factory=dict)  # SPSS: discrete codes
     missing_ranges: dict[str, list[tuple]] = field(default_factory=dict)  # SPSS: lo < hi
     evidence: tuple[str, ...] = ()
+    measures: dict[str, str] = field(default_factory=dict)  # SPSS: nominal, ordinal, scale
+    groups: dict[str, tuple[str, str]] = field(default_factory=dict)  # variable -> MR set, label
+    tagged: dict[str, pl.Series] = field(default_factory=dict)  # Stata: ".a" where missing
+    sheet: str | None = None  # a spreadsheet's sheet
 
 
 @dataclass
@@ -81,23 +85,55 @@ def _code(value: object) -> object:
     return value
 
 
+FORMATS = {".sav": "spss", ".zsav": "spss", ".dta": "stata", ".xlsx": "spreadsheet",
+           ".xlsm": "spreadsheet", ".ods": "spreadsheet", ".xls": "spreadsheet"}
+
+
+def delivery_format(path: Path) -> str:
+    """The codebook's `format` of a delivered file, by its name (delimited text otherwise)."""
+    return FORMATS.get(path.suffix.lower(), "csv")
+
+
 def read_delivery(path: Path, shown: str) -> Delivery:
-    if path.suffix.lower() in SPSS_SUFFIXES:
-        return _read_spss(path, shown)
-    if path.suffix.lower() in (".dta", ".xlsx", ".xls", ".ods", ".por"):
-        raise RawFileError(f"{shown}: {path.suffix} files cannot be drafted yet",
+    kind = delivery_format(path)
+    if kind in ("spss", "stata"):
+        return _read_labelled(path, shown, kind)
+    if kind == "spreadsheet":
+        return _read_spreadsheet(path, shown)
+    if path.suffix.lower() == ".por":
+        raise RawFileError(f"{shown}: an SPSS portable (.por) file cannot be read",
                            hint="export the delivery as SPSS .sav or as delimited text")
     return _read_text(path, shown)
 
 
-def _read_spss(path: Path, shown: str) -> Delivery:
+def _read_spreadsheet(path: Path, shown: str) -> Delivery:
+    """The first sheet, its header on row 1 (the codebook may name another sheet and row)."""
+    from ..sheets import read_sheet
+
+    sheet = read_sheet(path, shown)
+    return Delivery(sheet.frame, "spreadsheet", None, evidence=(
+        f"sheet {sheet.name!r}, header on row {sheet.header_row}",), sheet=sheet.name)
+
+
+def _read_labelled(path: Path, shown: str, kind: str) -> Delivery:
+    """An SPSS (.sav, .zsav) or Stata (.dta) file, with its labels, missing values, measures
+    and multiple-response sets."""
     import pyreadstat
 
+    reader = pyreadstat.read_sav if kind == "spss" else pyreadstat.read_dta
     try:
-        frame, meta = pyreadstat.read_sav(str(path), user_missing=True, output_format="polars")
+        frame, meta = reader(str(path), user_missing=True, output_format="polars")
     except Exception as exc:  # pyreadstat's own error types
-        raise RawFileError(f"{shown}: not a readable SPSS file ({exc})",
-                           hint="export the delivery again") from None
+        raise RawFileError(f"{shown}: not a readable {'SPSS' if kind == 'spss' else 'Stata'} "
+                           f"file ({exc})", hint="export the delivery again") from None
+    tagged = {}
+    for name, dtype in frame.schema.items():
+        if dtype == pl.Object:  # Stata: numbers and the letters of extended missing values
+            values = frame[name].to_list()
+            tagged[name] = pl.Series(name, [f".{v}" if isinstance(v, str) else None
+                                            for v in values], dtype=pl.String)
+            frame = frame.with_columns(pl.Series(name, [None if isinstance(v, str) else v
+                                                        for v in values], dtype=pl.Float64))
     frame = frame.with_columns(
         [pl.col(c).fill_nan(None) for c, t in frame.schema.items() if t.is_float()]
         + [pl.when(pl.col(c).str.strip_chars() == "").then(None).otherwise(pl.col(c)).alias(c)
@@ -111,12 +147,23 @@ def _read_spss(path: Path, shown: str) -> Delivery:
             else:
                 ranges.setdefault(name, []).append((_code(span["lo"]), _code(span["hi"])))
     for name, values in (getattr(meta, "missing_user_values", None) or {}).items():
-        discrete.setdefault(name, []).extend(_code(v) for v in values)
-    return Delivery(frame, "spss", None,
+        # Stata gives the letters of its extended missing values: written .a in a codebook
+        discrete.setdefault(name, []).extend(f".{v}" if kind == "stata" else _code(v)
+                                             for v in values)
+    labels = {k: {(f".{c}" if kind == "stata" and isinstance(c, str) else _code(c)): t
+                  for c, t in v.items()}
+              for k, v in (meta.variable_value_labels or {}).items()}
+    groups = {}
+    for set_name, spec in (getattr(meta, "mr_sets", None) or {}).items():
+        for variable in spec.get("variable_list", []):
+            groups[variable] = (set_name, spec.get("label") or set_name)
+    measures = {k: v for k, v in (getattr(meta, "variable_measure", None) or {}).items()
+                if v in ("nominal", "ordinal", "scale")}
+    return Delivery(frame, kind, None,
                     {k: v for k, v in (meta.column_names_to_labels or {}).items() if v},
-                    {k: {_code(c): t for c, t in v.items()}
-                     for k, v in (meta.variable_value_labels or {}).items()},
-                    discrete, ranges, ("SPSS file: variable and value labels read from it",))
+                    labels, discrete, ranges,
+                    (f"{'SPSS' if kind == 'spss' else 'Stata'} file: variable and value labels "
+                     "read from it",), measures, groups, tagged)
 
 
 def _read_text(path: Path, shown: str) -> Delivery:
@@ -157,7 +204,7 @@ def _read_text(path: Path, shown: str) -> Delivery:
 def _kind(series: pl.Series, decimal: str) -> str:
     values = series.drop_nulls()
     if values.dtype.is_temporal():
-        return "date"
+        return {pl.Date: "date", pl.Time: "time"}.get(values.dtype, "datetime")
     if values.dtype.is_numeric():
         return "integer" if (values == values.floor()).all() else "number"
     text = values.str.strip_chars()
@@ -168,6 +215,10 @@ def _kind(series: pl.Series, decimal: str) -> str:
         return "number"
     if text.str.contains(r"^\d{4}-\d{2}-\d{2}$").all():
         return "date"
+    if text.str.contains(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$").all():
+        return "datetime"
+    if text.str.contains(r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?$").all():
+        return "time"
     return "string"
 
 
@@ -254,11 +305,16 @@ def _new_variable(name: str, series: pl.Series, delivery: Delivery, items: list[
     if labels or (kind == "integer" and len(codes) <= FEW_CODES):
         entry["values"] = {c: labels.get(c, PLACEHOLDER) for c in sorted({*labels, *codes})}
     missing = {c: _reason(labels.get(c)) for c in delivery.user_missing.get(name, [])}
+    tags = delivery.tagged.get(name)
+    for code in sorted(set(tags.drop_nulls().to_list())) if tags is not None else []:
+        missing.setdefault(code, _reason(labels.get(code)))
+    spans = []
     for lo, hi in delivery.missing_ranges.get(name, []):
-        inside = [c for c in codes if lo <= c <= hi]
-        missing.update({c: _reason(labels.get(c)) for c in inside})
-        notes.append(f"the file declares {lo}–{hi} missing: drafted as the codes in the data "
-                     f"({', '.join(map(str, inside)) or 'none'})")
+        inside = [c for c in codes if lo <= c <= hi and c not in missing]
+        reasons = {_reason(labels.get(c)) for c in inside} or {"no_answer"}
+        spans.append({"from": lo, "to": hi, "reason": sorted(reasons)[0]})
+        notes.append(f"the file declares {lo}–{hi} missing: drafted as a missing range "
+                     f"({sorted(reasons)[0]}); say which reason")
     apart = [c for c in sentinels(codes) if c not in missing]
     for code in apart:
         missing[code] = _reason(labels.get(code)) if code in labels else _convention(
@@ -272,6 +328,22 @@ def _new_variable(name: str, series: pl.Series, delivery: Delivery, items: list[
         entry["missing"] = missing
         if "values" in entry:
             entry["values"].update({c: entry["values"].get(c, PLACEHOLDER) for c in missing})
+    if spans:
+        entry["missing_ranges"] = spans
+        if "values" in entry:  # a code of the range is no answer option: no label needed
+            entry["values"] = {c: t for c, t in entry["values"].items()
+                               if not any(r["from"] <= c <= r["to"] for r in spans
+                                          if isinstance(c, int | float))}
+    if delivery.measures.get(name) == "ordinal":
+        entry["measure"] = "ordinal"
+        notes.append("an ordinal scale in the file: drafted `measure: ordinal`")
+    if name in delivery.groups:
+        set_name, set_label = delivery.groups[name]
+        entry["group"] = set_name
+        if "values" not in entry and kind == "integer":
+            entry["values"] = {c: labels.get(c, PLACEHOLDER) for c in codes}
+        notes.append(f"one of the yes/no variables of the multiple-response set {set_name} "
+                     f"({set_label!r})")
     if pattern:
         entry["pattern"] = pattern
         notes.append(f"digit strings with leading zeros: drafted as text of the form {pattern}")
@@ -604,21 +676,30 @@ def draft_source(project: Project, raw_file: Path, source_id: str, *,
                                             renamed, id_variable, items)
     mappings = _mappings(codebooks, table, previous, variables, renamed, candidates, items,
                          ids["country"])
+    interview = _interview_date(frame, variables, int(ids["wave"]), items)
     document = {
         "id": source_id, "table": table,
         "title": _title(previous, source_id, int(ids["wave"])),
         "language": previous.language if previous else PLACEHOLDER,
         "file": relative, "format": delivery.format,
+        **({"sheet": delivery.sheet} if delivery.sheet else {}),
         **({"dialect": {k: v for k, v in delivery.dialect.items()
                         if k != "quotechar" or v != '"'}} if delivery.dialect else {}),
         "fieldwork": PLACEHOLDER,
+        **({"interview_date": interview[0]} if interview else {}),
         "id_variable": id_variable,
         "municipality": {"variable": municipality, "reference": reference},
         "variables": variables,
         "mappings": mappings,
     }
-    items += [Item("title", "write the title of this wave, in its language"),
-              Item("fieldwork", "write the fieldwork period (YYYY-MM/YYYY-MM)")]
+    items.append(Item("title", "write the title of this wave, in its language"))
+    if interview:
+        document["fieldwork"] = interview[1]
+        items.append(Item("fieldwork", f"drafted from the interview dates of {interview[0]} "
+                                       f"({interview[2]}): check it against the survey's "
+                                       "documentation"))
+    else:
+        items.append(Item("fieldwork", "write the fieldwork period (YYYY-MM/YYYY-MM)"))
     for var_name, var in codebooks.tables[table].variables.items():
         if var.derive == "country" and ids["country"] not in [c.value for c in var.categories]:
             items.append(Item("id", f"{ids['country']!r} is not yet a category of {table}."
@@ -641,6 +722,32 @@ def draft_source(project: Project, raw_file: Path, source_id: str, *,
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
     return Draft(target, review)
+
+
+def _interview_date(frame: pl.DataFrame, variables: dict, wave: int,
+                    items: list[Item]) -> tuple[str, str, str] | None:
+    """The one date or datetime column whose dates lie around the wave's year, as the date of
+    the interview: its name, the fieldwork it gives (YYYY-MM/YYYY-MM) and the dates' span."""
+    found = []
+    for name, entry in variables.items():
+        if entry.get("type") not in ("date", "datetime") or name not in frame.columns:
+            continue
+        column = frame[name].drop_nulls()
+        if column.dtype == pl.String:
+            column = column.str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+        column = column.cast(pl.Date).drop_nulls()
+        if column.len() and wave - 1 <= column.min().year and column.max().year <= wave + 1:
+            found.append((name, column.min(), column.max()))
+    if len(found) != 1:
+        if found:
+            items.append(Item("interview_date", "several date columns could be the date of the "
+                                                f"interview ({', '.join(f[0] for f in found)}): "
+                                                "name it as interview_date, if one is"))
+        return None
+    name, first, last = found[0]
+    items.append(Item("interview_date", f"{name} holds dates from {first} to {last}: drafted as "
+                                        "the date of the interview; check"))
+    return name, f"{first:%Y-%m}/{last:%Y-%m}", f"{first} to {last}"
 
 
 def _as_int(value: str) -> object:
