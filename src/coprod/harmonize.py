@@ -241,6 +241,17 @@ def _codes(src: SourceVariable, code_type: pl.DataType | None) -> dict:
     return {c: r for c, r in src.missing.items() if not (numeric and isinstance(c, str))}
 
 
+def missing_reason(column: str, src: SourceVariable, frame: pl.DataFrame) -> pl.Expr:
+    """The missing reason (as text) each cell of a typed source column means by its codes,
+    ranges or extended missing values; null for a value or a blank."""
+    code_type = frame.schema[column]
+    col = pl.col(column)
+    tag = pl.col(TAGGED + column) if TAGGED + column in frame.columns else None
+    reason = _recode(col, _codes(src, code_type), pl.String, code_type)
+    other = _reason(col, src, pl.String, code_type, tag)
+    return reason if other is None else pl.coalesce(other, reason)
+
+
 def _temporal(value: pl.Expr, var: HarmonizedVariable) -> pl.Expr:
     """A date, datetime or month from a source date or datetime."""
     if var.type == "month":

@@ -463,16 +463,20 @@ def _reason_counts(frame: pl.DataFrame, source: SourceCodebook,
                    names: list[str]) -> dict[str, dict[str, int]]:
     """Harmonized variable -> missing reason -> rows, over the source columns they are mapped
     from; ``""`` counts the blank cells. One pass over the columns."""
+    from .harmonize import missing_reason
+
     exprs = []
     for name in names:
         mapping = source.mappings[name]
         assert isinstance(mapping, Mapping)
         var = source.variables[mapping.from_]
-        column = pl.col(mapping.from_)
-        for reason in {*var.missing.values()}:
-            codes = [c for c, r in var.missing.items() if r == reason]
-            exprs.append(column.is_in(codes).sum().alias(f"{name}\0{reason}"))
-        exprs.append(column.null_count().alias(f"{name}\0"))
+        reason = missing_reason(mapping.from_, var, frame)
+        for value in sorted({*var.missing.values(), *(r.reason for r in var.missing_ranges)}):
+            exprs.append((reason == value).sum().alias(f"{name}\0{value}"))
+        blank = pl.col(mapping.from_).is_null()
+        if TAGGED + mapping.from_ in frame.columns:
+            blank = blank & pl.col(TAGGED + mapping.from_).is_null()
+        exprs.append(blank.sum().alias(f"{name}\0"))
     row = frame.select(exprs).row(0, named=True) if exprs else {}
     out: dict[str, dict[str, int]] = {name: {} for name in names}
     for key, n in row.items():

@@ -42,7 +42,7 @@ NOT_APPLICABLE = ("ikke relevant", "ikke aktuelt", "not applicable", "ej aktuell
 FEW_CODES = 15  # an integer column with at most this many distinct values is coded
 SENTINELS = (9, 99, 999, 9999, 99999, 8, 98, 998, 9998, -1, -2, -3, -7, -8, -9, -99, -999)
 ID_NAMES = re.compile(r"(^|_)(id|nr|no|lopenr|løpenr|respnr|respondent|serial|lnr)($|_)", re.I)
-SPSS_SUFFIXES = (".sav", ".zsav")
+INTERVIEW = re.compile(r"interview|intervju|dato|date|datum", re.I)
 
 
 @dataclass(frozen=True)
@@ -363,6 +363,45 @@ def _new_variable(name: str, series: pl.Series, delivery: Delivery, items: list[
     return entry
 
 
+def _missing_as_declared(name: str, entry: dict, old: SourceVariable, delivery: Delivery,
+                         previous: SourceCodebook, items: list[Item]) -> None:
+    """An SPSS or Stata file declares its own missing values: where they differ from the
+    previous wave's codebook, the draft takes the file's (a code keeps its earlier reason)."""
+    if delivery.format not in ("spss", "stata"):
+        return
+    labels = delivery.value_labels.get(name) or {}
+    codes = {c: old.missing.get(c) or _reason(labels.get(c))
+             for c in delivery.user_missing.get(name, [])}
+    tags = delivery.tagged.get(name)
+    for code in sorted(set(tags.drop_nulls().to_list())) if tags is not None else []:
+        codes.setdefault(code, old.missing.get(code) or _reason(labels.get(code)))
+    spans = [{"from": lo, "to": hi, "reason": next(
+        (r.reason for r in old.missing_ranges if (r.from_, r.to) == (lo, hi)), "no_answer")}
+        for lo, hi in delivery.missing_ranges.get(name, [])]
+    before = ({**old.missing}, [{"from": r.from_, "to": r.to, "reason": r.reason}
+                                for r in old.missing_ranges])
+    if (codes, spans) == before:
+        return
+    entry.pop("missing", None)
+    entry.pop("missing_ranges", None)
+    if codes:
+        entry["missing"] = codes
+        if "values" in entry:
+            entry["values"].update({c: labels.get(c, entry["values"].get(c, PLACEHOLDER))
+                                    for c in codes})
+    if spans:
+        entry["missing_ranges"] = spans
+
+    def shown(declared: tuple) -> str:
+        parts = [f"{c} ({r})" for c, r in declared[0].items()]
+        parts += [f"{r['from']:g}–{r['to']:g} ({r['reason']})" for r in declared[1]]
+        return ", ".join(parts) or "none"
+
+    items.append(Item(f"variables.{name}", f"the file declares missing {shown((codes, spans))}, "
+                                           f"{previous.id} {shown(before)}: drafted as the "
+                                           "file declares; check the reasons"))
+
+
 def _continued(name: str, old_name: str, old: SourceVariable, series: pl.Series,
                delivery: Delivery, previous: SourceCodebook, items: list[Item],
                counts_before: dict | None) -> dict:
@@ -382,9 +421,10 @@ def _continued(name: str, old_name: str, old: SourceVariable, series: pl.Series,
         entry = _new_variable(name, series, delivery, [], previous)
         entry["label"] = old.label
         return entry
-    entry = _plain(old.model_dump(exclude_defaults=True))
+    entry = _plain(old.model_dump(by_alias=True, exclude_defaults=True))
     codes = _codes(series, old.type if old.type != "string" else kind)
     labels = delivery.value_labels.get(name) or {}
+    _missing_as_declared(name, entry, old, delivery, previous, items)
     if old.values is not None:
         new = [c for c in codes if c not in old.values]
         relabelled = [c for c, text in labels.items() if c in old.values and old.values[c] != text]
@@ -738,6 +778,9 @@ def _interview_date(frame: pl.DataFrame, variables: dict, wave: int,
         column = column.cast(pl.Date).drop_nulls()
         if column.len() and wave - 1 <= column.min().year and column.max().year <= wave + 1:
             found.append((name, column.min(), column.max()))
+    if len(found) > 1:  # the one whose name or question says it is the interview's date
+        named = [f for f in found if INTERVIEW.search(f"{f[0]} {variables[f[0]].get('label')}")]
+        found = named if len(named) == 1 else found
     if len(found) != 1:
         if found:
             items.append(Item("interview_date", "several date columns could be the date of the "
