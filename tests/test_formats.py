@@ -33,10 +33,13 @@ def _with_interview_month(root: Path) -> None:
     table["variables"]["interviewed"] = {
         "type": "month", "label": {"en": "Month of the interview", "da": "Interviewmåned",
                                    "nb": "Intervjumåned"}}
+    table["variables"]["interview_day"] = {
+        "type": "date", "label": {"en": "Day of the interview", "da": "Interviewdag",
+                                  "nb": "Intervjudag"}}
     write_yaml(path, table)
     for source in (root / "schemas" / "sources").glob("*.yaml"):
         data = yaml.safe_load(source.read_text(encoding="utf-8"))
-        data["mappings"]["interviewed"] = "not_asked"
+        data["mappings"]["interviewed"] = data["mappings"]["interview_day"] = "not_asked"
         write_yaml(source, data)
 
 
@@ -126,6 +129,7 @@ def test_an_spss_delivery_with_dates_missing_ranges_and_strings_builds(tiny: Pat
         "nr", {"variable": "kommune", "reference": "dk-2007"})
 
     _finish(tiny, "dk-things-2020", interviewed={"from": "start"},
+            interview_day={"from": "dato"},
             collab={"from": "samarb", "recode": {1: "yes", 2: "no"}},
             size={"from": "ansatte"}, weight={"from": "vaegt"}, partner="not_asked")
     checked = _run(tiny, "validate", "dk-things-2020")
@@ -136,6 +140,16 @@ def test_an_spss_delivery_with_dates_missing_ranges_and_strings_builds(tiny: Pat
         pl.col("source") == "dk-things-2020")
     assert frame["interviewed"].to_list()[:2] == ["2020-03", "2020-03"]
     assert frame["interviewed"].to_list()[-1] == "2020-04"
+    assert frame["interview_day"].to_list()[:2] == [dt.date(2020, 3, 1), dt.date(2020, 3, 2)]
+    assert frame["interview_day_missing"].null_count() == ROWS
+    # the downloads carry the dates: as dates for SPSS and Stata, as ISO text in CSV
+    site = tiny / "build" / "site" / "downloads"
+    spss, _ = pyreadstat.read_sav(str(site / "things.sav"), output_format="polars")
+    assert spss.filter(pl.col("interview_day").is_not_null())["interview_day"][0] == \
+        dt.date(2020, 3, 1)
+    assert "2020-03-01" in (site / "things.csv").read_text(encoding="utf-8")
+    stata, _ = pyreadstat.read_dta(str(site / "things.dta"), output_format="polars")
+    assert stata["interview_day"].drop_nulls()[0] == dt.date(2020, 3, 1)
     # 9995 lies in the declared range: missing, for the reason the range gives
     assert frame.filter(pl.col("size").is_null())["size_missing"].cast(pl.String).unique(
         ).to_list() == ["no_answer"]
@@ -216,3 +230,46 @@ def test_a_stata_delivery_with_extended_missing_values_builds(tiny: Path) -> Non
     errors = json.loads(result.output)["sources"][0]["errors"]
     assert [(e["row"], e["column"], e["value"], e["check"]) for e in errors] == [
         (r, "samarbeid", ".b", "unknown-code") for r in range(5, ROWS + 1, 5)]
+
+
+def test_a_date_outside_its_declared_range_is_located(tiny: Path) -> None:
+    _with_interview_month(tiny)
+    raw = tiny / "raw" / "dk_things_2020.sav"
+    _write_spss(raw, compress=False)
+    assert _run(tiny, "new-source", str(raw), "--id", "dk-things-2020").exit_code == 0
+    draft = _finish(tiny, "dk-things-2020")
+    draft["variables"]["start"]["range"] = [dt.date(2020, 3, 1), dt.date(2020, 3, 31)]
+    write_yaml(tiny / "schemas/sources/dk-things-2020.yaml", draft)
+    result = _run(tiny, "validate", "dk-things-2020", "--format", "json")
+    errors = [e for e in json.loads(result.output)["sources"][0]["errors"]
+              if e["check"] == "out-of-range"]
+    assert [e["row"] for e in errors] == list(range(32, ROWS + 1))  # April: outside March
+    assert "is outside 2020-03-01..2020-03-31 for start" in errors[0]["message"]
+
+
+def test_the_codebook_can_override_the_encoding_a_file_declares(tiny: Path) -> None:
+    """An SPSS file whose header declares the wrong encoding reads wrongly; the codebook's
+    dialect.encoding is passed to the reader instead of the file's."""
+    source = tiny / "schemas" / "sources" / "dk-things-2018.yaml"
+    data = yaml.safe_load(source.read_text(encoding="utf-8"))
+    assert _run(tiny, "validate", "dk-things-2018").exit_code == 0
+    data["dialect"] = {"encoding": "latin-1"}  # the file is UTF-8: its ø reads as Ã¸
+    write_yaml(source, data)
+    result = _run(tiny, "validate", "dk-things-2018")
+    assert result.exit_code == 1
+    assert "'Ã\\x98nsker ikke at svare'" in result.output  # "Ønsker" read as latin-1
+
+
+def test_a_multiple_response_set_is_drafted_as_a_group_of_yes_no_variables() -> None:
+    from coprod.steward.draft import Delivery, Item, _new_variable
+
+    series = pl.Series("mr_sport", [1.0, 0.0, 1.0, None])
+    delivery = Delivery(pl.DataFrame({"mr_sport": series}), "spss",
+                        questions={"mr_sport": "Sport"},
+                        groups={"mr_sport": ("partners", "Which partners?")})
+    items: list[Item] = []
+    entry = _new_variable("mr_sport", series, delivery, items, None)
+    assert entry["group"] == "partners"
+    assert entry["values"] == {0: "?", 1: "?"}
+    assert "one of the yes/no variables of the multiple-response set partners " \
+           "('Which partners?')" in items[0].text

@@ -109,6 +109,17 @@ def _codebook(source: SourceCodebook) -> str:
 # --- SPSS ------------------------------------------------------------------------------------
 
 
+def _iconv(encoding: str | None) -> dict[str, str]:
+    """pyreadstat's ``encoding`` argument for a Python codec name: it takes iconv's names
+    (ISO-8859-1, not latin-1)."""
+    if not encoding:
+        return {}
+    name = codecs.lookup(encoding).name  # e.g. iso8859-1, cp1252, utf-8
+    if name.startswith("iso8859-"):
+        name = "iso-8859-" + name.removeprefix("iso8859-")
+    return {"encoding": name.upper()}
+
+
 def _read_spss(source: SourceCodebook, path: Path, shown: str) -> RawTable:
     """An SPSS .sav or .zsav file: user-missing codes kept as values, value labels kept; the
     file's own encoding unless the codebook sets one."""
@@ -117,7 +128,7 @@ def _read_spss(source: SourceCodebook, path: Path, shown: str) -> RawTable:
     encoding = source.encoding_override
     try:
         frame, meta = pyreadstat.read_sav(str(path), user_missing=True, output_format="polars",
-                                          **({"encoding": encoding} if encoding else {}))
+                                          **_iconv(encoding))
     except Exception as exc:  # pyreadstat raises its own error types for every broken file
         raise UnreadableFile(f"{shown}: not a readable SPSS .sav/.zsav file ({exc})",
                              hint="re-export the file from SPSS (it may be truncated or not a "
@@ -136,7 +147,7 @@ def _read_stata(source: SourceCodebook, path: Path, shown: str) -> RawTable:
     encoding = source.encoding_override
     try:
         frame, meta = pyreadstat.read_dta(str(path), user_missing=True, output_format="polars",
-                                          **({"encoding": encoding} if encoding else {}))
+                                          **_iconv(encoding))
     except Exception as exc:  # pyreadstat's own error types
         raise UnreadableFile(f"{shown}: not a readable Stata .dta file ({exc})",
                              hint="export the file from Stata again, check `format` in the "
