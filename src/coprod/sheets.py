@@ -15,9 +15,9 @@ empty or repeated column name, an empty row inside the table.
 
 calamine reads an error value and a formula without a cached value as an empty cell, and does not
 give merged ranges of .ods files: those are found in the file's XML (xlsx, ods) by the standard
-library's streaming parser, only when a cheap scan of the bytes shows a formula, an error or (ods)
-a merged cell at all. An .xls file cannot be scanned so: its errors read as empty (a warning says
-so where the table has empty cells).
+library's streaming parser (expat), only when a cheap scan of the bytes shows a formula, an error
+or (ods) a merged cell at all. An .xls file cannot be scanned so: its errors read as empty (a
+warning says so where the table has empty cells).
 """
 
 from __future__ import annotations
@@ -26,12 +26,13 @@ import datetime as dt
 import posixpath
 import re
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import IO
 from xml.etree import ElementTree
+from xml.parsers import expat
 
 import polars as pl
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError
@@ -410,11 +411,12 @@ def _scan(path: Path, shown: str, name: str, suffix: str,
             part = _xlsx_part(archive, name)
             if part is not None and _mentions(archive, part, XLSX_MARKS):
                 with archive.open(part) as stream:
-                    errors = dict(_xlsx_errors(stream))
+                    errors = _XlsxCells().read(stream).errors
             elif part is None:
                 warnings.append(f"{shown}: sheet {name!r} could not be found in the file's "
                                 "parts, so it was not checked for error values (#DIV/0!)")
-    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, ValueError) as exc:
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, expat.ExpatError,
+            ValueError) as exc:
         raise UnreadableFile(f"{shown}: the spreadsheet's XML cannot be read ({exc})",
                              hint=f"open it in a spreadsheet program and save it as {suffix} "
                                   "again") from None
@@ -463,86 +465,159 @@ def _xlsx_part(archive: zipfile.ZipFile, name: str) -> str | None:
         posixpath.join("xl", target))
 
 
-def _xlsx_errors(stream: IO[bytes]) -> Iterator[tuple[Cell, str | None]]:
-    """Error values and formulas without a cached value in a worksheet's XML."""
-    row = column = -1
-    for event, element in ElementTree.iterparse(stream, events=("start", "end")):
-        tag = _local(element.tag)
-        if event == "start":
-            if tag == "row":
-                number = element.get("r")
-                row, column = (int(number) - 1 if number else row + 1), -1
-            continue
-        if tag == "c":
-            reference = element.get("r")
-            column = _column_index(reference) if reference else column + 1
-            kind = element.get("t", "n")
-            formula = value = None
-            for child in element:
-                part = _local(child.tag)
-                if part == "f":
-                    formula = child
-                elif part == "v":
-                    value = child.text
-            if kind == "e":
-                yield (row, column), value or "#VALUE!"
-            elif formula is not None and not value and kind not in ("str", "s", "inlineStr"):
-                # A text result may be empty (=IF(A1="";"";A1)), a number or a boolean not.
-                yield (row, column), None
-            element.clear()
-        elif tag == "row":
-            element.clear()
+class _Cells:
+    """Reads a sheet's XML through expat's callbacks, which is some times quicker than building
+    an element for each of a million cells: only the cells that calamine cannot tell are kept.
+    A cell's text, where it matters, is gathered until the next element starts."""
+
+    def __init__(self) -> None:
+        self.found: dict[Cell, str | None] = {}
+        self.merged: list[Range] = []
+        self.text: list[str] | None = None
+        self.parser = expat.ParserCreate()
+        self.parser.buffer_text = True
+        self.parser.StartElementHandler = self.start
+
+    def read(self, stream: IO[bytes]) -> _Found:
+        self.parser.ParseFile(stream)
+        self.settle()
+        return _Found(self.merged, self.found)
+
+    def gather(self) -> None:
+        self.text = []
+        self.parser.CharacterDataHandler = self.text.append
+
+    def gathered(self) -> str:
+        text, self.text = "".join(self.text or ()).strip(), None
+        self.parser.CharacterDataHandler = None
+        return text
+
+    def start(self, name: str, attributes: dict[str, str]) -> None:
+        raise NotImplementedError
+
+    def settle(self) -> None:
+        raise NotImplementedError
 
 
-# ElementTree's names of the OpenDocument namespaces
-T = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
-O = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"  # noqa: E741
-CALCEXT = "{urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0}"
-VALUES = tuple(O + a for a in ("value", "date-value", "time-value", "boolean-value",
-                               "string-value"))
+class _XlsxCells(_Cells):
+    """Error values (t="e") and formulas without a cached value in a worksheet's XML."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.local: dict[str, str] = {}  # element names without a namespace prefix
+        self.row = -1
+        self.base: str | None = None  # the row's last cell reference, and cells since it
+        self.since = 0
+        self.kind = "n"
+        self.formula = False
+
+    def start(self, name: str, attributes: dict[str, str]) -> None:
+        local = self.local.get(name) or self.local.setdefault(name, name.rpartition(":")[2])
+        if local == "c":
+            self.settle()
+            reference = attributes.get("r")  # optional: a cell without one follows the last
+            if reference:
+                self.base, self.since = reference, 0
+            else:
+                self.since += 1
+            self.kind = attributes.get("t", "n")
+        elif local == "f":
+            self.formula = True
+        elif local == "v" and (self.formula or self.kind == "e"):
+            self.gather()
+        elif local == "row":
+            self.settle()
+            number = attributes.get("r")
+            self.row = int(number) - 1 if number else self.row + 1
+            self.base, self.since = None, 0
+
+    def settle(self) -> None:
+        if not (self.formula or self.kind == "e"):
+            return
+        value = self.gathered()
+        column = (_column_index(self.base) if self.base else -1) + self.since
+        if self.kind == "e":
+            self.found[(self.row, column)] = value or "#VALUE!"
+        elif not value and self.kind not in ("str", "s", "inlineStr"):
+            # A text result may be empty (=IF(A1="";"";A1)), a number or a boolean not.
+            self.found[(self.row, column)] = None
+        self.formula, self.kind = False, "n"
+
+
+# calamine reads .ods files by these prefixes, as LibreOffice writes them.
+CELLS = ("table:table-cell", "table:covered-table-cell")
+VALUES = ("office:value", "office:date-value", "office:time-value", "office:boolean-value",
+          "office:string-value")
 ERROR_TEXT = re.compile(r"#[A-Z0-9/!?_]+[!?A]|Err:\d+")  # #DIV/0!, #N/A, #NAME?, Err:502
+
+
+class _OdsCells(_Cells):
+    """Merged ranges, error values and formulas without a value of one table of an .ods
+    file's content.xml."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.parser.EndElementHandler = self.end
+        self.name = name
+        self.depth = 0  # a table inside a cell is not the sheet's
+        self.mine = False
+        self.row = self.next_row = self.column = 0
+        self.pending: tuple[Cell, str] | None = None  # a cell whose text decides, and how
+
+    def start(self, name: str, attributes: dict[str, str]) -> None:
+        if name == "table:table":
+            self.settle()
+            self.depth += 1
+            if self.depth == 1:
+                self.mine, self.next_row = attributes.get("table:name") == self.name, 0
+            return
+        if not self.mine or self.depth != 1:
+            return
+        if name == "table:table-row":
+            self.settle()
+            self.row = self.next_row
+            self.next_row += int(attributes.get("table:number-rows-repeated", "1"))
+            self.column = 0
+        elif name in CELLS:
+            self.settle()
+            cell = (self.row, self.column)
+            self.column += int(attributes.get("table:number-columns-repeated", "1"))
+            across = int(attributes.get("table:number-columns-spanned", "1"))
+            down = int(attributes.get("table:number-rows-spanned", "1"))
+            if across > 1 or down > 1:
+                self.merged.append((cell, (cell[0] + down - 1, cell[1] + across - 1)))
+            if "table:formula" not in attributes:
+                return
+            if any(k.endswith(":value-type") and v == "error" for k, v in attributes.items()):
+                self.pending = (cell, "error")  # LibreOffice's calcext:value-type
+            elif attributes.get("office:string-value") == "":
+                self.pending = (cell, "text")  # an error written as text, or an empty text
+            elif not any(a in attributes for a in VALUES):
+                self.pending = (cell, "none")
+            if self.pending is not None:
+                self.gather()
+
+    def end(self, name: str) -> None:
+        if name == "table:table":
+            self.settle()
+            self.depth -= 1
+            if self.depth == 0:
+                self.mine = False
+
+    def settle(self) -> None:
+        if self.pending is None:
+            return
+        (cell, how), self.pending = self.pending, None
+        text = self.gathered()
+        if how == "error" or (how == "text" and ERROR_TEXT.fullmatch(text)):
+            self.found[cell] = text or "#VALUE!"
+        elif how == "none" and not text:
+            self.found[cell] = None
 
 
 def _scan_ods(archive: zipfile.ZipFile, name: str) -> _Found:
     """Merged ranges, error values and formulas without a value of one table of an .ods file."""
-    merged: list[Range] = []
-    errors: dict[Cell, str | None] = {}
     if not _mentions(archive, "content.xml", ODS_MARKS):
-        return _Found(merged, errors)
-    depth = 0  # tables inside a cell are not the sheet's cells
-    mine = False
-    row = column = 0
+        return _Found([], {})
     with archive.open("content.xml") as stream:
-        for event, element in ElementTree.iterparse(stream, events=("start", "end")):
-            tag = element.tag
-            if tag == T + "table":
-                depth += 1 if event == "start" else -1
-                if event == "start" and depth == 1:
-                    mine, row = element.get(T + "name") == name, 0
-                elif event == "end" and depth == 0 and mine:
-                    break
-                continue
-            if not mine or depth != 1:
-                continue
-            if tag == T + "table-row":
-                if event == "start":
-                    column = 0
-                else:
-                    row += int(element.get(T + "number-rows-repeated", "1"))
-                    element.clear()
-            elif event == "end" and tag in (T + "table-cell", T + "covered-table-cell"):
-                across = int(element.get(T + "number-columns-spanned", "1"))
-                down = int(element.get(T + "number-rows-spanned", "1"))
-                if across > 1 or down > 1:
-                    merged.append(((row, column), (row + down - 1, column + across - 1)))
-                if element.get(T + "formula") is not None:
-                    text = "".join(element.itertext())
-                    if element.get(CALCEXT + "value-type") == "error" or (
-                            element.get(O + "string-value") == ""
-                            and ERROR_TEXT.fullmatch(text)):
-                        errors[(row, column)] = text or "#VALUE!"
-                    elif not any(element.get(a) is not None for a in VALUES) and not text:
-                        errors[(row, column)] = None
-                column += int(element.get(T + "number-columns-repeated", "1"))
-                element.clear()
-    return _Found(merged, errors)
+        return _OdsCells(name).read(stream)
