@@ -273,3 +273,55 @@ def test_a_multiple_response_set_is_drafted_as_a_group_of_yes_no_variables() -> 
     assert entry["values"] == {0: "?", 1: "?"}
     assert "one of the yes/no variables of the multiple-response set partners " \
            "('Which partners?')" in items[0].text
+
+
+def _workbook(path: Path, *, broken: bool = False) -> None:
+    """A municipality's spreadsheet: a title, the header on row 3 of the sheet "Data 2020", a
+    date column Excel stores as a number with a date format, codes with leading zeros as text."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Data 2020"
+    sheet["A1"] = "Kommuneundersøkelsen 2020 (SYNTETISK)"
+    sheet.append([])
+    sheet.append(["lopenr", "kommunenr", "samarbeid", "ansatte", "dato", "vekt"])
+    for i in range(1, ROWS + 1):
+        code = "0301" if i % 2 else "1103"
+        sheet.append([i, 301 if broken and i == 2 else code, [1, 0, 9][i % 3], 5 + i,
+                      dt.date(2020, 3, 1) + dt.timedelta(days=i), 1.0])
+        sheet.cell(row=3 + i, column=5).number_format = "dd.mm.yyyy"
+    book.save(path)
+
+
+def test_a_spreadsheet_delivery_is_drafted_validated_and_built(tiny: Path) -> None:
+    _with_interview_month(tiny)
+    raw = tiny / "raw" / "no_things_2020.xlsx"
+    _workbook(raw)
+    drafted = _run(tiny, "new-source", str(raw), "--id", "no-things-2020",
+                   "--sheet", "Data 2020", "--header-row", "3")
+    assert drafted.exit_code == 0, drafted.output
+    path = tiny / "schemas/sources/no-things-2020.yaml"
+    draft = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert (draft["format"], draft["sheet"], draft["header_row"]) == (
+        "spreadsheet", "Data 2020", 3)
+    assert draft["variables"]["dato"]["type"] == "date"  # a date, as Excel stores it
+    assert draft["variables"]["kommunenr"]["pattern"] == r"^\d{4}$"
+    assert draft["interview_date"] == "dato"
+    _finish(tiny, "no-things-2020", interview_day={"from": "dato"},
+            partner={"not_asked": "not in the 2020 questionnaire"})
+    checked = _run(tiny, "validate", "no-things-2020")
+    assert checked.exit_code == 0, checked.output
+    built = _run(tiny, "build")
+    assert built.exit_code == 0, built.output
+    frame = pl.read_parquet(tiny / "processed" / "things.parquet").filter(
+        pl.col("source") == "no-things-2020")
+    assert frame.height == ROWS and frame["interview_day"][0] == dt.date(2020, 3, 2)
+
+    _workbook(raw, broken=True)  # 0301 typed as a number: the leading zero is lost
+    result = _run(tiny, "validate", "no-things-2020")
+    assert result.exit_code == 1
+    assert ("raw/no_things_2020.xlsx: cell 'Data 2020'!B5, row 2, column kommunenr, value "
+            "'301'") in result.output
+    errors = json.loads(_run(tiny, "validate", "no-things-2020", "--format", "json").output)
+    assert errors["sources"][0]["errors"][0]["cell"] == "'Data 2020'!B5"

@@ -312,23 +312,31 @@ def bump(ctx: Context, part: str) -> None:
               help="The new source's id, <country>-<survey>-<wave>.")
 @click.option("--force", is_flag=True,
               help="Replace an existing codebook of that id (e.g. a broken draft).")
+@click.option("--sheet", help="A spreadsheet's sheet (default: the first).")
+@click.option("--header-row", type=click.IntRange(min=1), default=1, show_default=True,
+              help="A spreadsheet's row holding the column names.")
 @click.pass_obj
-def new_source(ctx: Context, raw_file: Path, source_id: str, force: bool) -> None:
+def new_source(ctx: Context, raw_file: Path, source_id: str, force: bool, sheet: str | None,
+               header_row: int) -> None:
     """Draft a source codebook for a new raw file.
 
     Reads the file's own metadata and the previous wave's codebook, writes
     schemas/sources/ID.yaml, and lists what a person must review. The build refuses the
     codebook until its review list is empty.
 
+    Reads delimited text, SPSS (.sav, .zsav), Stata (.dta) and spreadsheets (.xlsx, .ods).
+
     \b
-    Example:
+    Examples:
       coprod new-source raw/no/no_virksomheter_2024.csv --id no-institutions-2024
+      coprod new-source raw/se/foreningar.xlsx --id se-associations-2026 --sheet Data --header-row 3
     """
     from .steward.draft import draft_source
 
     def action():  # noqa: ANN202 - a Draft
         project = ctx.project()
-        draft = draft_source(project, raw_file, source_id, force=force)
+        draft = draft_source(project, raw_file, source_id, force=force, sheet=sheet,
+                             header_row=header_row)
         return project.relative(draft.path), draft
 
     shown, draft = run(ctx, action)

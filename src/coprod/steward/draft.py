@@ -67,6 +67,7 @@ class Delivery:
     groups: dict[str, tuple[str, str]] = field(default_factory=dict)  # variable -> MR set, label
     tagged: dict[str, pl.Series] = field(default_factory=dict)  # Stata: ".a" where missing
     sheet: str | None = None  # a spreadsheet's sheet
+    header_row: int = 1
 
 
 @dataclass
@@ -94,25 +95,27 @@ def delivery_format(path: Path) -> str:
     return FORMATS.get(path.suffix.lower(), "csv")
 
 
-def read_delivery(path: Path, shown: str) -> Delivery:
+def read_delivery(path: Path, shown: str, *, sheet: str | None = None,
+                  header_row: int = 1) -> Delivery:
     kind = delivery_format(path)
     if kind in ("spss", "stata"):
         return _read_labelled(path, shown, kind)
     if kind == "spreadsheet":
-        return _read_spreadsheet(path, shown)
+        return _read_spreadsheet(path, shown, sheet, header_row)
     if path.suffix.lower() == ".por":
         raise RawFileError(f"{shown}: an SPSS portable (.por) file cannot be read",
                            hint="export the delivery as SPSS .sav or as delimited text")
     return _read_text(path, shown)
 
 
-def _read_spreadsheet(path: Path, shown: str) -> Delivery:
-    """The first sheet, its header on row 1 (the codebook may name another sheet and row)."""
+def _read_spreadsheet(path: Path, shown: str, name: str | None, header_row: int) -> Delivery:
+    """A sheet (default: the first), its header on ``header_row``."""
     from ..sheets import read_sheet
 
-    sheet = read_sheet(path, shown)
+    sheet = read_sheet(path, shown, name, header_row)
     return Delivery(sheet.frame, "spreadsheet", None, evidence=(
-        f"sheet {sheet.name!r}, header on row {sheet.header_row}",), sheet=sheet.name)
+        f"sheet {sheet.name!r}, header on row {sheet.header_row}",), sheet=sheet.name,
+        header_row=sheet.header_row)
 
 
 def _read_labelled(path: Path, shown: str, kind: str) -> Delivery:
@@ -655,7 +658,7 @@ def _title(previous: SourceCodebook | None, source_id: str, wave: int) -> str:
 
 
 def draft_source(project: Project, raw_file: Path, source_id: str, *,
-                 force: bool = False) -> Draft:
+                 force: bool = False, sheet: str | None = None, header_row: int = 1) -> Draft:
     """Write ``schemas/sources/<source_id>.yaml`` drafted from ``raw_file``. The codebooks are
     loaded without that file: with ``force``, a broken draft of it is replaced."""
     ids = SOURCE_ID.match(source_id)
@@ -680,7 +683,7 @@ def draft_source(project: Project, raw_file: Path, source_id: str, *,
     if table not in codebooks.tables:
         raise ConfigError(f"no harmonized table {table!r} for {source_id}",
                           hint="add schemas/harmonized/<table>.yaml first")
-    delivery = read_delivery(path, relative)
+    delivery = read_delivery(path, relative, sheet=sheet, header_row=header_row)
     frame = delivery.frame
     before = _previous_frame(project, previous) if previous else None
     candidates = _renames(delivery, previous, before)
@@ -723,6 +726,7 @@ def draft_source(project: Project, raw_file: Path, source_id: str, *,
         "language": previous.language if previous else PLACEHOLDER,
         "file": relative, "format": delivery.format,
         **({"sheet": delivery.sheet} if delivery.sheet else {}),
+        **({"header_row": delivery.header_row} if delivery.header_row != 1 else {}),
         **({"dialect": {k: v for k, v in delivery.dialect.items()
                         if k != "quotechar" or v != '"'}} if delivery.dialect else {}),
         "fieldwork": PLACEHOLDER,
