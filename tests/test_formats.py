@@ -325,3 +325,22 @@ def test_a_spreadsheet_delivery_is_drafted_validated_and_built(tiny: Path) -> No
             "'301'") in result.output
     errors = json.loads(_run(tiny, "validate", "no-things-2020", "--format", "json").output)
     assert errors["sources"][0]["errors"][0]["cell"] == "'Data 2020'!B5"
+
+
+def test_an_ods_delivery_is_drafted_and_built(tiny: Path) -> None:
+    from test_sheets import write_ods
+
+    rows = [["lopenr", "kommunenr", "samarbeid", "ansatte", "vekt"]]
+    rows += [[i, "0301" if i % 2 else "1103", [1, 0, 9][i % 3], 5 + i, 1.0]
+             for i in range(1, ROWS + 1)]
+    raw = write_ods(tiny / "raw" / "no_things_2020.ods", {"Ark1": rows})
+    drafted = _run(tiny, "new-source", str(raw), "--id", "no-things-2020")
+    assert drafted.exit_code == 0, drafted.output
+    draft = yaml.safe_load((tiny / "schemas/sources/no-things-2020.yaml").read_text("utf-8"))
+    assert (draft["format"], draft["sheet"]) == ("spreadsheet", "Ark1")
+    _finish(tiny, "no-things-2020", partner={"not_asked": "not in the 2020 questionnaire"})
+    built = _run(tiny, "build")
+    assert built.exit_code == 0, built.output
+    frame = pl.read_parquet(tiny / "processed" / "things.parquet").filter(
+        pl.col("source") == "no-things-2020")
+    assert frame["municipality_code"].to_list()[:2] == ["0301", "1103"]
