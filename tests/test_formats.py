@@ -344,3 +344,19 @@ def test_an_ods_delivery_is_drafted_and_built(tiny: Path) -> None:
     frame = pl.read_parquet(tiny / "processed" / "things.parquet").filter(
         pl.col("source") == "no-things-2020")
     assert frame["municipality_code"].to_list()[:2] == ["0301", "1103"]
+
+
+def test_a_file_of_measurements_is_drafted_without_guessing(tiny: Path) -> None:
+    """Two variables, neither an id nor a municipality: the draft leaves both open."""
+    raw = tiny / "raw" / "maalinger.sav"
+    pyreadstat.write_sav(pd.DataFrame({"maaling": [1.5, 1.5, 2.0], "tekst": ["అ", "ఆ", "అ"]}),
+                         str(raw))
+    drafted = _run(tiny, "new-source", str(raw), "--id", "dk-things-2021")
+    assert drafted.exit_code == 0, drafted.output
+    draft = yaml.safe_load((tiny / "schemas/sources/dk-things-2021.yaml").read_text("utf-8"))
+    assert draft["id_variable"] == "?"
+    assert draft["municipality"] == {"variable": "?", "reference": "?"}
+    assert "no column identifies the respondents" in drafted.output
+    assert "no column's codes all fit a municipality classification" in drafted.output
+    checked = _run(tiny, "validate", "dk-things-2021")
+    assert checked.exit_code == 1 and "[draft-placeholder]" in checked.output
