@@ -64,10 +64,24 @@ def test_unknown_source_is_a_usage_error(tiny: Path) -> None:
     assert "Error: unknown source se-things-2018" in result.output
 
 
-def test_outside_a_package_is_a_configuration_error(tmp_path: Path) -> None:
+def test_outside_a_package_is_a_configuration_error(tmp_path: Path, tiny: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     result = _run(tmp_path, "build")
     assert result.exit_code == 3
-    assert "not inside a coprod data package" in result.output
+    assert f"{tmp_path}: not a coprod data package (no schemas/package.yaml)" in result.output
+    # --root names the package itself: not a folder in it, nor one that does not exist
+    inside = _run(tiny / "schemas", "validate")
+    assert inside.exit_code == 3 and "not a coprod data package" in inside.output
+    missing = _run(tiny / "no" / "such" / "folder", "validate")
+    assert missing.exit_code == 3
+    assert f"{tiny}/no/such/folder: no such folder" in missing.output
+    # without --root, coprod finds the package holding the current folder, as git does
+    monkeypatch.chdir(tiny / "schemas" / "sources")
+    found = CliRunner().invoke(main, ["validate"])
+    assert found.exit_code == 0, found.output
+    monkeypatch.chdir(tmp_path)
+    outside = CliRunner().invoke(main, ["validate"])
+    assert outside.exit_code == 3 and "not inside a coprod data package" in outside.output
 
 
 def test_build_then_nothing_to_do(tiny: Path) -> None:

@@ -10,16 +10,15 @@ import pyarrow.parquet as pq
 import pytest
 
 from coprod import pipeline
-from coprod.atomic import publish
+from coprod.atomic import PublishError, publish
 from coprod.project import Project
 from coprod.write import sha256
 
 
 def _package(root: Path) -> list[Path]:
     project = Project(root)
-    codebooks = pipeline.load(project)
-    harmonized = pipeline.harmonize_validated(pipeline.validate(project, codebooks))
-    return pipeline.write_package(project, codebooks, harmonized)
+    changed, _ = pipeline.write_package(project, pipeline.load(project))
+    return changed
 
 
 def test_outputs_are_byte_identical_across_runs(tiny: Path) -> None:
@@ -73,7 +72,8 @@ def test_publish_leaves_nothing_behind_on_failure(tmp_path: Path) -> None:
     target = tmp_path / "a.txt"
     target.write_bytes(b"old")
     blocked = tmp_path / "a.txt" / "b.txt"  # its folder is a file: the second write fails
-    with pytest.raises(OSError):
+    with pytest.raises(PublishError, match=r"a.txt/b.txt: cannot write .*\n.*is a file where "
+                                           r"a folder is needed"):
         publish({target: b"new", blocked: b"x"})
     assert target.read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]

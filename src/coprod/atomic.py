@@ -1,21 +1,36 @@
-"""Staged, all-or-nothing writing of output files.
+"""One command, one transaction: everything a command publishes changes together.
 
-Every output is written to a temporary file next to its target first. Only when all of them are
-complete is a journal written (itself atomically), listing each move and a hard-linked backup of
-the file it replaces; then the files are moved into place and the journal is deleted. A process
-killed in between (even by SIGKILL) leaves the journal behind, and the next coprod run rolls the
-moves back before it does anything else, so the previous outputs survive any interruption: a
-reader sees old files or new files, each complete, never a half-written one.
+A :class:`Unit` is what one command publishes: files (Parquet, ``codebook.json``,
+``datapackage.json``, reports, the build state) and folders swapped in whole (the site). It is
+first staged completely beside its targets: temporary files next to each file, a staging folder
+next to each folder. Only then is a journal written (atomically), listing every move; the moves
+are made (each replaced file kept as a hard-linked backup, each replaced folder renamed aside);
+the journal is marked committed; the backups are removed and the journal deleted.
+
+A process killed at any moment (even by SIGKILL) leaves either no journal (nothing was moved,
+or everything was and only clean-up remained: harmless leftovers are removed by the next run) or
+a journal that the next coprod run reads first: before the commit mark it rolls every move back,
+after it it finishes the clean-up. So a reader sees all the previous outputs or all the new
+ones, never a mix.
+
+The journal is read from disk, so it is not trusted: every path it names must be one the
+command itself publishes or stages inside the package (``allowed``); otherwise nothing is done
+and the run stops with a configuration error.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from .errors import ConfigError
 
 
 def _file_mode() -> int:
@@ -25,47 +40,177 @@ def _file_mode() -> int:
 
 
 _FILE_MODE = _file_mode()
+BACKUP = ".previous"  # suffix of a replaced file's backup: .<name>.previous
+OLD = "-old"  # suffix of a replaced folder, renamed aside: .<name>-old
 
-def publish(files: Mapping[Path, bytes], journal: Path | None = None) -> list[Path]:
-    """Write every file to a temporary sibling, then move them all into place. Returns the files
-    whose content changed; a file whose bytes are already there is left untouched. With a
-    journal, an interrupted publication is rolled back by :func:`recover`."""
-    staged: list[tuple[str, Path]] = []
+
+class PublishError(ConfigError):
+    """The file system refused to take the outputs (disk full, read-only, permission denied):
+    nothing was published, and the staged copies are removed."""
+
+
+def fault(exc: OSError, path: Path | str, doing: str) -> PublishError:
+    """An environment fault as a message naming the path and what to do."""
+    hints = {
+        errno.ENOSPC: "the disk is full: free some space, then run the command again",
+        errno.EDQUOT: "the disk quota is used up: free some space, then run the command again",
+        errno.EROFS: "the file system is read-only: run coprod where it may write",
+        errno.EACCES: "permission denied: make the folder writable for you, or run coprod as "
+                      "the user who owns it",
+        errno.EPERM: "not permitted: make the folder writable for you",
+        errno.EBUSY: "the path is busy (a mount point or an open file): close what holds it, "
+                     "or publish elsewhere",
+        errno.ENOTDIR: "a part of the path is a file where a folder is needed: remove or "
+                       "rename it",
+        errno.EEXIST: "a part of the path is a file where a folder is needed: remove or "
+                      "rename it",
+        errno.EISDIR: "the path is a folder where a file is needed: remove or rename it",
+        errno.EXDEV: "staging and output are on different file systems: keep build/ and the "
+                     "outputs on one",
+    }
+    reason = exc.strerror or type(exc).__name__
+    return PublishError(f"{path}: cannot {doing} ({reason})",
+                        hint=hints.get(exc.errno or 0, "check the path and its permissions; "
+                                                       "the previous outputs are untouched"))
+
+
+@dataclass
+class Unit:
+    """What one command publishes, as one transaction."""
+
+    files: dict[Path, bytes] = field(default_factory=dict)
+    folders: dict[Path, Mapping[str, bytes]] = field(default_factory=dict)  # relative -> bytes
+
+    def __bool__(self) -> bool:
+        return bool(self.files or self.folders)
+
+
+def _backup(target: Path) -> Path:
+    return target.with_name(f".{target.name}{BACKUP}")
+
+
+def _old(folder: Path) -> Path:
+    return folder.with_name(f".{folder.name}{OLD}")
+
+
+def _stage_file(target: Path, data: bytes) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
-        for target, data in files.items():
+        os.chmod(tmp, _FILE_MODE)  # mkstemp makes 0600; outputs are for everyone to read
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return Path(tmp)
+
+
+def _stage_folder(target: Path, files: Mapping[str, bytes]) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    try:
+        for relative, data in sorted(files.items()):
+            path = staging / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return staging
+
+
+def publish(unit: Unit | Mapping[Path, bytes], journal: Path | None = None) -> list[Path]:
+    """Publish a unit: stage it all, then move it into place as one transaction (recorded in
+    ``journal``, when given, so that :func:`recover` can undo or finish it). Returns the files
+    and folders that changed; a file whose bytes are already there is left untouched. An
+    environment fault is a :class:`PublishError`, with nothing published and nothing left."""
+    if not isinstance(unit, Unit):
+        unit = Unit(dict(unit))
+    files: list[tuple[Path, Path]] = []  # (tmp, target)
+    folders: list[tuple[Path, Path]] = []  # (staging, target)
+    doing, where = "write", Path()
+    try:
+        for target, data in unit.files.items():
+            where = target
             if target.is_file() and target.read_bytes() == data:
                 continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-            os.chmod(tmp, _FILE_MODE)  # mkstemp makes 0600; outputs are for everyone to read
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            staged.append((tmp, target))
+            if target.is_symlink() or (target.exists() and not target.is_file()):
+                raise PublishError(f"{target}: is not a regular file",
+                                   hint="remove it: coprod writes its outputs itself")
+            files.append((_stage_file(target, data), target))
+        for target, content in unit.folders.items():
+            where = target
+            if target.is_symlink() or (target.exists() and not target.is_dir()):
+                raise PublishError(f"{target}: is not a folder coprod made (a link or a file)",
+                                   hint="remove it: coprod writes its outputs itself")
+            folders.append((_stage_folder(target, content), target))
+        doing = "publish"
+        _move(files, folders, journal)
+    except OSError as exc:
+        _discard(files, folders)
+        raise fault(exc, where, doing) from None
     except BaseException:
-        for tmp, _ in staged:
-            Path(tmp).unlink(missing_ok=True)
+        _discard(files, folders)
         raise
-    if journal is not None and staged:
-        moves = []
-        for tmp, target in staged:
-            backup = None
-            if target.exists():
-                backup = target.with_name(f".{target.name}.previous")
-                backup.unlink(missing_ok=True)
+    return [target for _, target in files] + [target for _, target in folders]
+
+
+def _discard(files: list[tuple[Path, Path]], folders: list[tuple[Path, Path]]) -> None:
+    for tmp, _ in files:
+        tmp.unlink(missing_ok=True)
+    for staging, _ in folders:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _move(files: list[tuple[Path, Path]], folders: list[tuple[Path, Path]],
+          journal: Path | None) -> None:
+    if not files and not folders:
+        return
+    record = {"phase": "prepared", "files": [], "folders": []}
+    for tmp, target in files:
+        backup = None
+        if target.exists():
+            backup = _backup(target)
+            backup.unlink(missing_ok=True)
+            try:
                 os.link(target, backup)
-            moves.append({"tmp": tmp, "target": str(target),
-                          "backup": None if backup is None else str(backup)})
-        _write_atomically(journal, json.dumps({"moves": moves}).encode())
-    for tmp, target in staged:
+            except OSError:  # no hard links here: a copy is as good a backup
+                shutil.copy2(target, backup)
+        record["files"].append({"tmp": str(tmp), "target": str(target),
+                                "backup": None if backup is None else str(backup)})
+    for staging, target in folders:
+        old = _old(target)
+        if old.exists():
+            shutil.rmtree(old)
+        record["folders"].append({"staging": str(staging), "target": str(target),
+                                  "old": str(old), "existed": target.exists()})
+    if journal is not None:
+        _write_atomically(journal, json.dumps(record).encode())
+    for tmp, target in files:
         os.replace(tmp, target)
-    if journal is not None and staged:
+    for staging, target in folders:
+        if target.exists():
+            os.rename(target, _old(target))
+        os.rename(staging, target)
+    if journal is not None:
+        _write_atomically(journal, json.dumps({**record, "phase": "committed"}).encode())
+    _finish(record)
+    if journal is not None:
         journal.unlink()
-        for move in moves:
-            if move["backup"]:
-                Path(move["backup"]).unlink(missing_ok=True)
-    return [target for _, target in staged]
+
+
+def _finish(record: dict) -> None:
+    """After the commit: drop what the moves left aside."""
+    for move in record["files"]:
+        if move["backup"]:
+            Path(move["backup"]).unlink(missing_ok=True)
+        Path(move["tmp"]).unlink(missing_ok=True)
+    for swap in record["folders"]:
+        shutil.rmtree(swap["old"], ignore_errors=True)
+        shutil.rmtree(swap["staging"], ignore_errors=True)
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
@@ -78,23 +223,82 @@ def _write_atomically(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def recover(journal: Path) -> bool:
-    """Roll back a publication that was interrupted: put every backed-up file back, remove the
-    files that did not exist before, drop the staged copies. Returns whether there was one."""
-    if not journal.is_file():
+def _checked(record: object, allowed: Callable[[Path], bool], shown: str) -> dict:
+    """The journal, if every path it names is one the command publishes or stages: the target
+    allowed, its temporary copy and backup beside it under their own names; else refused."""
+    def refuse(what: object) -> ConfigError:
+        return ConfigError(f"{shown}: names {what!r}, which is not an output or staging path "
+                           "of this package: refusing to act on it",
+                           hint=f"nothing was changed; if no coprod run was interrupted, delete "
+                                f"{shown} and run the command again")
+
+    if not isinstance(record, dict) or record.get("phase") not in ("prepared", "committed") \
+            or not isinstance(record.get("files"), list) \
+            or not isinstance(record.get("folders"), list):
+        raise refuse(record if not isinstance(record, dict) else record.get("phase"))
+    for move in record["files"]:
+        if not isinstance(move, dict):
+            raise refuse(move)
+        target = Path(str(move.get("target")))
+        tmp, backup = Path(str(move.get("tmp"))), move.get("backup")
+        if not allowed(target):
+            raise refuse(str(target))
+        if tmp.parent != target.parent or not (tmp.name.startswith(f".{target.name}.")
+                                               and tmp.name.endswith(".tmp")):
+            raise refuse(str(tmp))
+        if backup is not None and Path(str(backup)) != _backup(target):
+            raise refuse(backup)
+    for swap in record["folders"]:
+        if not isinstance(swap, dict):
+            raise refuse(swap)
+        target = Path(str(swap.get("target")))
+        staging, old = Path(str(swap.get("staging"))), Path(str(swap.get("old")))
+        if not allowed(target):
+            raise refuse(str(target))
+        if staging.parent != target.parent or not staging.name.startswith(f".{target.name}-") \
+                or staging == target:
+            raise refuse(str(staging))
+        if old != _old(target):
+            raise refuse(str(old))
+    return record
+
+
+def recover(journal: Path, allowed: Callable[[Path], bool], shown: str = "") -> bool:
+    """Undo a publication interrupted before its commit, or finish one interrupted after it.
+    Returns whether there was one. Refuses (ConfigError) a journal naming any other path."""
+    shown = shown or str(journal)
+    if not journal.exists():
         return False
     try:
-        moves = json.loads(journal.read_text(encoding="utf-8"))["moves"]
-    except (OSError, ValueError, KeyError):
-        moves = []  # the journal itself was being written: nothing was moved yet
-    for move in moves:
-        target = Path(move["target"])
-        if move["backup"] and Path(move["backup"]).exists():
-            os.replace(move["backup"], target)
-        elif not move["backup"]:
-            target.unlink(missing_ok=True)
-        Path(move["tmp"]).unlink(missing_ok=True)
-    journal.unlink(missing_ok=True)
+        record = json.loads(journal.read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError):
+        record = None
+    record = _checked(record, allowed, shown)
+    try:
+        if record["phase"] == "committed":
+            _finish(record)
+        else:
+            for move in record["files"]:
+                target, tmp = Path(move["target"]), Path(move["tmp"])
+                if move["backup"] and Path(move["backup"]).exists():
+                    os.replace(move["backup"], target)
+                elif not move["backup"] and not tmp.exists():
+                    target.unlink(missing_ok=True)  # it was moved there and had no forerunner
+                tmp.unlink(missing_ok=True)
+            for swap in record["folders"]:
+                target, old = Path(swap["target"]), Path(swap["old"])
+                staging = Path(swap["staging"])
+                if swap.get("existed", True):
+                    if old.exists():  # the previous folder was renamed aside: put it back
+                        if target.exists():
+                            shutil.rmtree(target)
+                        os.rename(old, target)
+                elif not staging.exists() and target.exists():
+                    shutil.rmtree(target)  # the new folder, moved in where there was none
+                shutil.rmtree(staging, ignore_errors=True)
+        journal.unlink()
+    except OSError as exc:
+        raise fault(exc, shown, "recover an interrupted publication") from None
     return True
 
 
@@ -108,8 +312,15 @@ def exclusive(lock_file: Path) -> Iterator[None]:
     operating system releases it when the process ends, however it ends (even by SIGKILL)."""
     import fcntl
 
-    lock_file.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_file, "a+") as handle:
+    if lock_file.is_symlink() or (lock_file.exists() and not lock_file.is_file()):
+        raise ConfigError(f"{lock_file}: the lock is not a file coprod made (a folder or a link)",
+                          hint="remove it, then run the command again")
+    try:
+        lock_file.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(lock_file, "a+")  # noqa: SIM115 - held for the block
+    except OSError as exc:
+        raise fault(exc, lock_file, "take the lock") from None
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -41,7 +41,7 @@ class Context:
     def project(self) -> Project:
         from .project import Project
 
-        return Project.find(self.root)
+        return Project.at(self.root) if self.root is not None else Project.find()
 
 
 _signalled: list[int] = []  # the SIGTERMs received while a pipeline call ran
@@ -360,16 +360,15 @@ def harmonize(ctx: Context) -> None:
     """
     from . import pipeline
 
-    def action() -> pipeline.Packaged:
+    def action() -> tuple[list[Path], tuple[str, ...]]:
         project = ctx.project()
         codebooks = pipeline.load(project)
         with pipeline.locked(project), progress() as report_progress:
-            return pipeline.package(project, codebooks, report_progress)
+            return pipeline.write_package(project, codebooks, report_progress)
 
-    packaged = run(ctx, action)
-    for warning in packaged.warnings:
+    changed, warnings = run(ctx, action)
+    for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
-    changed = packaged.changed
     click.echo(f"Wrote {len(changed)} changed file(s)." if changed else "Outputs unchanged.")
 
 

@@ -109,8 +109,16 @@ def _read(where: str, root: Path, relative: str) -> dict:
         if not path.is_file():
             raise DiffError(f"{path}: not found", hint="build that package first")
         return json.loads(path.read_text(encoding="utf-8"))
-    result = subprocess.run(["git", "show", f"{where}:./{relative}"], cwd=root,
-                            capture_output=True, text=True)
+    # A revision is verified as one before git sees it as anything else: "--output=x" is not
+    # an option to git show, but an unknown revision.
+    verified = subprocess.run(["git", "rev-parse", "--verify", "--quiet", "--end-of-options",
+                               f"{where}^{{commit}}"], cwd=root, capture_output=True, text=True)
+    if where.startswith("-") or verified.returncode != 0:
+        raise DiffError(f"{where!r} is neither a package folder nor a revision of the git "
+                        "repository", hint="name a folder, or a commit, branch or tag")
+    commit = verified.stdout.strip()
+    result = subprocess.run(["git", "show", "--end-of-options", f"{commit}:./{relative}"],
+                            cwd=root, capture_output=True, text=True)
     if result.returncode != 0:
         raise DiffError(f"{where!r} is neither a package folder nor a git ref holding "
                         f"{relative}: {result.stderr.strip().splitlines()[-1:]}",

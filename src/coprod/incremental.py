@@ -9,7 +9,7 @@ next run says which inputs changed, or reruns nothing.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from importlib import metadata
 from pathlib import Path
 
@@ -32,8 +32,11 @@ def _tool() -> str:
     return digest.hexdigest()
 
 
-def _hashes(paths: Iterable[Path], root: Path) -> dict[str, str]:
+def _hashes(paths: Iterable[Path], root: Path,
+            overlay: Mapping[Path, bytes] | None = None) -> dict[str, str]:
+    overlay = overlay or {}
     return {path.relative_to(root).as_posix():
+            hashlib.sha256(overlay[path]).hexdigest() if path in overlay else
             hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "-"
             for path in sorted(set(paths))}
 
@@ -42,8 +45,10 @@ def _files(folder: Path) -> list[Path]:
     return [p for p in folder.rglob("*") if p.is_file()] if folder.is_dir() else []
 
 
-def stage_inputs(project: Project, codebooks: Codebooks) -> dict[str, dict[str, str]]:
-    """For each stage, the content hash of every input (and of the tool)."""
+def stage_inputs(project: Project, codebooks: Codebooks,
+                 overlay: Mapping[Path, bytes] | None = None) -> dict[str, dict[str, str]]:
+    """For each stage, the content hash of every input (and of the tool); ``overlay`` holds
+    outputs about to replace those on disk (a build's new package, before it is published)."""
     package = codebooks.package
     references = [r.file for r in package.municipality_references.values()]
     references += [r.region_names.file for r in package.municipality_references.values()
@@ -52,12 +57,14 @@ def stage_inputs(project: Project, codebooks: Codebooks) -> dict[str, dict[str, 
     inputs = [*(project.resolve(s.file, what=s.id) for s in codebooks.sources.values()),
               *(project.resolve(f, what="reference") for f in references),
               *_files(project.schemas)]
-    outputs = [project.datapackage, *_files(project.processed)]
+    outputs = [project.datapackage, *_files(project.processed),
+               *(p for p in overlay or {} if p.parent == project.processed)]
     tool = {TOOL: _tool()}
     return {
         "package": {**_hashes(inputs, project.root), **tool},
         "site": {**_hashes([*inputs, *outputs, *_files(project.templates),
-                            project.reports / "validation.json"], project.root), **tool},
+                            project.reports / "validation.json"], project.root, overlay),
+                 **tool},
     }
 
 

@@ -8,15 +8,15 @@ a stage whose inputs (content hashes) have not changed since the last successful
 from __future__ import annotations
 
 import json
+import re
 import shutil
-import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .atomic import Busy, exclusive, publish, recover
+from .atomic import Busy, Unit, exclusive, publish, recover
 from .codebook import Codebooks, load_codebooks
 from .errors import CoprodError, GateError, RawFileError
 from .incremental import outputs_present, stage_inputs, why_rerun
@@ -149,10 +149,16 @@ def finding_problem(finding: Finding) -> Problem:
                    finding.file)
 
 
-def write_report(project: Project, report: Report) -> Path:
-    path = project.reports / "validation.json"
+def report_file(project: Project, report: Report) -> dict[Path, bytes]:
     text = json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n"
-    publish({path: text.encode("utf-8")})
+    return {project.reports / "validation.json": text.encode("utf-8")}
+
+
+def write_report(project: Project, report: Report) -> Path:
+    """Publish the validation report alone (``coprod validate``, or a build that stops at
+    validation: the report of this run is what says why)."""
+    (path, _), = report_file(project, report).items()
+    publish(Unit(report_file(project, report)), journal(project))
     return path
 
 
@@ -212,55 +218,59 @@ def package_files(project: Project, codebooks: Codebooks,
     return package.files
 
 
-def write_package(project: Project, codebooks: Codebooks, harmonized: Harmonized) -> list[Path]:
-    return publish(package_files(project, codebooks, harmonized), journal(project))
-
-
 @dataclass(frozen=True)
 class Packaged:
-    changed: list[Path]  # the outputs whose bytes changed
+    files: dict[Path, bytes]  # processed/, datapackage.json and the validation report
     warnings: tuple[str, ...]
 
 
 def package(project: Project, codebooks: Codebooks, progress: Progress = _quiet) -> Packaged:
-    """validate (and write its report) → harmonize → write processed/ and datapackage.json.
-    The validated frames are let go once harmonized, before the Parquet files are made."""
+    """validate → harmonize → the bytes of processed/, datapackage.json and the validation
+    report, checked, nothing written. When validation fails, its report is published alone
+    (it says why) and the build stops. The validated frames are let go once harmonized,
+    before the Parquet files are made."""
     validated = validate(project, codebooks, progress=progress)
-    write_report(project, validated.report)
     warnings = tuple(f"{s.id}: {w}" for s in validated.report.sources for w in s.warnings)
     progress("harmonizing")
-    harmonized = harmonize_validated(validated)
+    try:
+        harmonized = harmonize_validated(validated)
+    except GateError:
+        write_report(project, validated.report)
+        raise
+    report = report_file(project, validated.report)
     del validated
-    progress("writing processed/ and datapackage.json")
-    changed = write_package(project, codebooks, harmonized)
-    return Packaged(changed, warnings + harmonized.warnings)
+    progress("making processed/ and datapackage.json")
+    return Packaged({**package_files(project, codebooks, harmonized), **report},
+                    warnings + harmonized.warnings)
 
 
-def write_site(project: Project, codebooks: Codebooks) -> Path:
-    """Render the site into a staging folder and swap it in whole."""
+def write_package(project: Project, codebooks: Codebooks,
+                  progress: Progress = _quiet) -> tuple[list[Path], tuple[str, ...]]:
+    """``coprod harmonize``: the package and its report, published as one unit."""
+    packaged = package(project, codebooks, progress)
+    progress("publishing")
+    changed = publish(Unit(packaged.files), journal(project))
+    return [p for p in changed if p.suffix != ".json" or p.parent != project.reports], \
+        packaged.warnings
+
+
+def site_files(project: Project, codebooks: Codebooks,
+               outputs: Mapping[Path, bytes] | None = None) -> dict[str, bytes]:
+    """The site, rendered from processed/ and schemas/ (or from ``outputs`` about to replace
+    processed/ in the same transaction), through the privacy gate; nothing is written."""
     from .privacy import check, local_paths
     from .render import render_site
 
     refuse_drafts(codebooks)
-    files = render_site(project, codebooks)
+    files = render_site(project, codebooks, outputs or {})
     check({f"build/site/{name}": data for name, data in files.items()},
           local_paths(project.root))
-    project.build.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".site-", dir=project.build))
-    try:
-        for relative, data in sorted(files.items()):
-            target = staging / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-        old = project.build / ".site-old"
-        shutil.rmtree(old, ignore_errors=True)
-        if project.site.exists():
-            project.site.rename(old)
-        staging.rename(project.site)
-        shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    return files
+
+
+def write_site(project: Project, codebooks: Codebooks) -> Path:
+    """``coprod site``: render the site and swap it in whole."""
+    publish(Unit(folders={project.site: site_files(project, codebooks)}), journal(project))
     return project.site
 
 
@@ -308,19 +318,37 @@ def journal(project: Project) -> Path:
     return project.build / ".publish-journal.json"
 
 
+def outputs(project: Project) -> Callable[[Path], bool]:
+    """Whether a path is one a coprod command publishes in this package: the journal may name
+    nothing else."""
+    root = project.root.resolve()
+    fixed = {root / "datapackage.json", root / "build" / "reports" / "validation.json",
+             root / "build" / "state.json", root / "build" / "site"}
+
+    def allowed(path: Path) -> bool:
+        if not path.is_absolute() or ".." in path.parts:
+            return False
+        return path in fixed or (path.parent == root / "processed" and (
+            path.name == "codebook.json" or re.fullmatch(r"[a-z][a-z0-9_]*\.parquet", path.name)
+            is not None))
+
+    return allowed
+
+
 def recover_interrupted(project: Project) -> None:
-    """Undo what an interrupted run left half done: moves of processed/ and datapackage.json,
-    and the swap of the site folder."""
-    recover(journal(project))
-    old = project.build / ".site-old"
-    if old.is_dir():
-        if project.site.is_dir():
-            shutil.rmtree(old)
-        else:
-            old.rename(project.site)
-    for staging in project.build.glob(".site-*"):
-        if staging.is_dir():
-            shutil.rmtree(staging, ignore_errors=True)
+    """Undo what an interrupted run left half done (or finish what it had committed); then
+    remove the staging it left behind."""
+    shown = project.relative(journal(project))
+    recover(journal(project), outputs(project), shown)
+    if not project.build.is_dir():
+        return
+    for leftover in [*project.build.glob(".site-*"), *project.build.glob(".site-old")]:
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover, ignore_errors=True)
+    for folder in (project.processed, project.root, project.reports, project.build):
+        for stale in folder.glob(".*.tmp") if folder.is_dir() else ():
+            if stale.is_file():
+                stale.unlink(missing_ok=True)
 
 
 class LockedError(CoprodError):
@@ -337,10 +365,14 @@ def _build(project: Project, *, force: bool, progress: Progress) -> BuildResult:
     codebooks = load(project)
     state_path = project.build / "state.json"
     try:
-        state = json.loads(state_path.read_text()) if state_path.is_file() else {}
+        state = json.loads(state_path.read_text(encoding="utf-8")) if state_path.is_file() \
+            else {}
     except (OSError, ValueError):
         state = {}
+    if not isinstance(state, dict):  # a state of another shape: rebuild everything
+        state = {}
     result = BuildResult()
+    unit = Unit()
 
     inputs = stage_inputs(project, codebooks)
     reason = "forced" if force else why_rerun(state.get("package"), inputs["package"],
@@ -348,11 +380,12 @@ def _build(project: Project, *, force: bool, progress: Progress) -> BuildResult:
     if reason:
         progress(f"package: {reason}")
         packaged = package(project, codebooks, progress)
-        result.changed += packaged.changed
+        unit.files.update(packaged.files)
         result.warnings = packaged.warnings
         result.ran.append(f"package ({reason})")
         state = {**state, "package": inputs["package"]}
-        inputs = stage_inputs(project, codebooks)  # the site depends on the new outputs
+        # the site depends on the new outputs, which are not on disk yet
+        inputs = stage_inputs(project, codebooks, unit.files)
     else:
         result.skipped.append("package")
 
@@ -360,10 +393,18 @@ def _build(project: Project, *, force: bool, progress: Progress) -> BuildResult:
                                               outputs_present(project, "site", codebooks))
     if reason:
         progress(f"rendering the site ({reason})")
-        write_site(project, codebooks)
+        unit.folders[project.site] = site_files(project, codebooks, unit.files)
         result.ran.append(f"site ({reason})")
     else:
         result.skipped.append("site")
     state["site"] = inputs["site"]
-    publish({state_path: (json.dumps(state, indent=2, sort_keys=True) + "\n").encode()})
+    unit.files[state_path] = (json.dumps(state, indent=2, sort_keys=True) + "\n").encode()
+    progress("publishing")
+    changed = publish(unit, journal(project))  # everything of this build, or nothing
+    result.changed = [p for p in changed if p in packaged_outputs(project, unit.files)]
     return result
+
+
+def packaged_outputs(project: Project, files: Mapping[Path, bytes]) -> set[Path]:
+    """The published package files among a unit's: processed/ and datapackage.json."""
+    return {p for p in files if p == project.datapackage or p.parent == project.processed}

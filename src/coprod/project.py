@@ -21,6 +21,18 @@ class Project:
     root: Path
 
     @classmethod
+    def at(cls, root: Path) -> Project:
+        """The package in exactly ``root`` (``--root``): it must exist and be one."""
+        if not root.is_dir():
+            raise ConfigError(f"{root}: no such folder",
+                              hint="--root names the data package folder (the one holding "
+                                   f"{MARKER})")
+        if not (root / MARKER).is_file():
+            raise ConfigError(f"{root}: not a coprod data package (no {MARKER})",
+                              hint="--root names the package folder itself, not a folder in it")
+        return cls(root.resolve())
+
+    @classmethod
     def find(cls, start: Path | None = None) -> Project:
         """The package folder holding ``start`` (default: the current directory)."""
         here = (start or Path.cwd()).resolve()

@@ -487,7 +487,13 @@ def _refuse_mojibake(data: bytes, text: str, source: SourceCodebook, shown: str)
         row=row, line=line, column=column, value=value)
 
 
+# The csv module refuses a field over 128 KB by default; a raw file may hold a long free text,
+# which polars reads anyway: the diagnostics must read it too.
+FIELD_LIMIT = 2**31 - 1
+
+
 def _split_header(line: str, dialect: Dialect) -> list[str]:
+    csv.field_size_limit(FIELD_LIMIT)
     return next(csv.reader([line], delimiter=dialect.delimiter, quotechar=dialect.quotechar))
 
 
@@ -626,6 +632,7 @@ def _diagnose(data: bytes, dialect: Dialect, shown: str) -> None:
     """Where polars refuses the text: find the record the csv module refuses, and say why.
     Only runs on a file that is already known to be broken, so it may loop over records."""
     q = dialect.quotechar
+    csv.field_size_limit(FIELD_LIMIT)
     reader = csv.reader(data.decode("utf-8").splitlines(keepends=True),
                         delimiter=dialect.delimiter, quotechar=dialect.quotechar, strict=True)
     records = 0

@@ -8,7 +8,9 @@ prefix and from the file system; nothing is fetched from elsewhere.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,14 +98,28 @@ def _human_size(size: int) -> str:
     return ""
 
 
-def _read_tables(project: Project, codebooks: Codebooks) -> dict[str, pl.DataFrame]:
+class Outputs:
+    """The package's outputs the site is made from: as on disk, or as about to replace them in
+    the same transaction (a build renders the site before anything is published)."""
+
+    def __init__(self, project: Project, staged: Mapping[Path, bytes]) -> None:
+        self.project, self.staged = project, staged
+
+    def read(self, path: Path) -> bytes | None:
+        if path in self.staged:
+            return self.staged[path]
+        return path.read_bytes() if path.is_file() else None
+
+
+def _read_tables(outputs: Outputs, codebooks: Codebooks) -> dict[str, pl.DataFrame]:
     tables = {}
     for name, table in codebooks.tables.items():
-        path = project.processed / f"{name}.parquet"
-        if not path.is_file():
-            raise ConfigError(f"{project.relative(path)}: not found",
+        path = outputs.project.processed / f"{name}.parquet"
+        data = outputs.read(path)
+        if data is None:
+            raise ConfigError(f"{outputs.project.relative(path)}: not found",
                               hint="run `coprod harmonize` (or `coprod build`) first")
-        tables[name] = with_categories(pl.read_parquet(path), table, codebooks)
+        tables[name] = with_categories(pl.read_parquet(io.BytesIO(data)), table, codebooks)
     return tables
 
 
@@ -143,15 +159,18 @@ def _download(path: str, title: str, mediatype: str, data: bytes) -> Download:
     return Download(path, title, mediatype, len(data), hashlib.sha256(data).hexdigest())
 
 
-def render_site(project: Project, codebooks: Codebooks) -> dict[str, bytes]:
+def render_site(project: Project, codebooks: Codebooks,
+                staged: Mapping[Path, bytes] | None = None) -> dict[str, bytes]:
+    """The site's files; the package's outputs are read from ``staged`` where it has them."""
     env = environment(project.templates)
-    tables = _read_tables(project, codebooks)
+    outputs = Outputs(project, staged or {})
+    tables = _read_tables(outputs, codebooks)
     files: dict[str, bytes] = {}
 
     downloads = []
     for name, frame in tables.items():
         title = codebooks.tables[name].title.get()
-        data = (project.processed / f"{name}.parquet").read_bytes()
+        data = outputs.read(project.processed / f"{name}.parquet") or b""
         files[f"downloads/{name}.parquet"] = data
         downloads.append(_download(f"downloads/{name}.parquet", f"{title} (Parquet)",
                                    "application/vnd.apache.parquet", data))
@@ -168,13 +187,14 @@ def render_site(project: Project, codebooks: Codebooks) -> dict[str, bytes]:
     for path, title in ((project.processed / "codebook.json",
                          "Machine-readable codebook: labels, categories, lineage, availability"),
                         (project.datapackage, "Frictionless Data Package descriptor")):
-        if path.is_file():
-            data = path.read_bytes()
+        data = outputs.read(path)
+        if data is not None:
             files[f"downloads/{path.name}"] = data
             downloads.append(_download(f"downloads/{path.name}", title, "application/json", data))
 
-    report_path = project.reports / "validation.json"
-    report = json.loads(report_path.read_text(encoding="utf-8")) if report_path.is_file() else None
+    report_bytes = outputs.read(project.reports / "validation.json")
+    report = json.loads(report_bytes.decode("utf-8")) if report_bytes else None
+    descriptor = outputs.read(project.datapackage)
     pages_by_table = {name: variable_pages(codebooks, codebooks.tables[name], frame)
                       for name, frame in tables.items()}
     package = codebooks.package
@@ -195,8 +215,7 @@ def render_site(project: Project, codebooks: Codebooks) -> dict[str, bytes]:
         "waves": sorted({s.wave for s in codebooks.sources.values()}),
         # A build is named by its content, not its clock, so that rebuilding gives the same
         # bytes: the first digits of the descriptor's hash, which pins every table.
-        "build_id": hashlib.sha256(project.datapackage.read_bytes()).hexdigest()[:12]
-        if project.datapackage.is_file() else "unbuilt",
+        "build_id": hashlib.sha256(descriptor).hexdigest()[:12] if descriptor else "unbuilt",
     }
 
     def page(template: str, path: str, **context: object) -> None:
@@ -218,10 +237,10 @@ def render_site(project: Project, codebooks: Codebooks) -> dict[str, bytes]:
     matrices = {name: availability(codebooks, name, frame) for name, frame in tables.items()}
     page("availability.html", "availability.html", matrices=matrices,
          table_sources={n: sorted(f["source"].unique().to_list()) for n, f in tables.items()})
-    document = project.processed / "codebook.json"
+    document = outputs.read(project.processed / "codebook.json")
     observed = {sid: entry["fieldwork_observed"] for sid, entry in json.loads(
-        document.read_text(encoding="utf-8"))["sources"].items()
-        if entry.get("fieldwork_observed")} if document.is_file() else {}
+        document.decode("utf-8"))["sources"].items()
+        if entry.get("fieldwork_observed")} if document else {}
     page("sources.html", "sources.html", references=package.municipality_references,
          crosswalks=package.municipality_crosswalks, targets=targets, observed=observed)
     page("background.html", "background.html")
