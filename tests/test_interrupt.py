@@ -4,7 +4,9 @@ second build started while one runs is refused cleanly."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -12,7 +14,6 @@ import time
 from pathlib import Path
 
 import pyarrow.parquet as pq
-import pytest
 
 from coprod.pipeline import recover_interrupted
 from coprod.project import Project
@@ -23,16 +24,6 @@ def _coprod(root: Path, *args: str) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def _snapshot(root: Path) -> tuple[dict, dict]:
-    def digest(paths):  # noqa: ANN001, ANN202
-        return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-                for p in paths if p.is_file()}
-
-    package = digest([root / "datapackage.json", *sorted((root / "processed").iterdir())])
-    site = digest(sorted((root / "build" / "site").rglob("*")))
-    return package, site
-
-
 def _bump_version(root: Path, version: str) -> None:
     path = root / "schemas" / "package.yaml"
     text = path.read_text(encoding="utf-8")
@@ -40,45 +31,63 @@ def _bump_version(root: Path, version: str) -> None:
     path.write_text(text.replace(old, f"version: {version}"), encoding="utf-8")
 
 
-@pytest.fixture(scope="module")
-def two_states(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, tuple, tuple]:
-    """The demo built (the previous outputs), its version then bumped so that a rebuild changes
-    every output, and what that rebuild produces (built once, in a copy)."""
-    import shutil
+def _one_build(root: Path) -> str:
+    """Every published output belongs to one build: the Parquet files are those the
+    descriptor's hashes name, the codebook is of the descriptor's version, and the site was
+    rendered from this descriptor (its build id) and offers exactly these files. Returns the
+    version published."""
+    descriptor_bytes = (root / "datapackage.json").read_bytes()
+    descriptor = json.loads(descriptor_bytes)
+    for resource in descriptor["resources"]:
+        data = (root / resource["path"]).read_bytes()
+        assert resource["hash"] == f"sha256:{hashlib.sha256(data).hexdigest()}", resource["path"]
+        pq.read_table(root / resource["path"])  # readable
+    codebook = (root / "processed" / "codebook.json").read_bytes()
+    assert json.loads(codebook)["version"] == descriptor["version"]
+    site = root / "build" / "site"
+    build_id = hashlib.sha256(descriptor_bytes).hexdigest()[:12]
+    assert f"<code>{build_id}</code>" in (site / "index.html").read_text(encoding="utf-8")
+    assert (site / "downloads" / "datapackage.json").read_bytes() == descriptor_bytes
+    assert (site / "downloads" / "codebook.json").read_bytes() == codebook
+    assert not list(root.glob("processed/.*")) and not list(root.glob(".*.tmp")), "staging left"
+    assert not [p for p in (root / "build").glob(".site*")], "site staging left"
+    return descriptor["version"]
 
-    from conftest import copy_package
 
-    root = copy_package(tmp_path_factory.mktemp("interrupt") / "demo")
-    assert _coprod(root, "build").wait() == 0
-    previous = _snapshot(root)
-    _bump_version(root, "9.9.9")
-    copy = root.parent / "copy"
-    shutil.copytree(root, copy)
-    assert _coprod(copy, "build").wait() == 0
-    new = _snapshot(copy)
-    assert new[0] != previous[0] and new[1] != previous[1]
-    return root, previous, new
+# How many seeded kills a test run makes: CI makes some; `COPROD_KILLS=100` makes the hundred
+# the issue asks for (three and a half minutes here).
+KILLS = int(os.environ.get("COPROD_KILLS", "12"))
 
 
-@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
-def test_interrupting_a_build_keeps_whole_outputs(two_states, sig: int) -> None:
-    root, previous, new = two_states
-    for delay in (0.5, 1.5, 3.0):
-        process = _coprod(root, "build", "--force")
-        time.sleep(delay)
+def test_a_build_killed_at_any_moment_leaves_one_whole_build(demo: Path) -> None:
+    """Builds killed (SIGKILL, or SIGTERM) at seeded moments spread over the whole build, from
+    its start-up to its last rename: after each, the outputs are one build's, all previous or
+    all new; and a build afterwards succeeds."""
+    assert _coprod(demo, "build").wait() == 0
+    started = time.monotonic()
+    _bump_version(demo, "8.0.0")
+    assert _coprod(demo, "build").wait() == 0
+    duration = time.monotonic() - started  # a whole build, start-up to exit
+    versions = {_one_build(demo)}
+    rng = random.Random(20261204)
+    for kill in range(KILLS):
+        version = f"8.0.{kill + 1}"
+        _bump_version(demo, version)
+        process = _coprod(demo, "build")
+        time.sleep(rng.uniform(0.05, duration * 1.05))
+        sig = signal.SIGKILL if kill % 3 else signal.SIGTERM
         process.send_signal(sig)
         code = process.wait()
-        if sig == signal.SIGTERM and code != 0:
-            # 130 while coprod works; before and after (starting, exiting), Python's default
-            assert code in (130, -signal.SIGTERM), process.stderr.read()
-        recover_interrupted(Project(root))  # what the next coprod run does first
-        package, site = _snapshot(root)
-        # Each stage's outputs are whole: all previous or all new, never a mix.
-        assert package in (previous[0], new[0]), delay
-        assert site in (previous[1], new[1]), delay
-        for parquet in (root / "processed").glob("*.parquet"):
-            pq.read_table(parquet)  # readable
-        assert not list(root.glob("processed/.*")), "staged files left behind"
+        assert code in (0, 130, -signal.SIGKILL, -signal.SIGTERM), process.stderr.read()
+        recover_interrupted(Project(demo))  # what the next coprod run does first
+        published = _one_build(demo)
+        assert published in (*versions, version), (kill, published)
+        if code == 0:
+            assert published == version
+        versions.add(published)
+    result = _coprod(demo, "build")
+    assert result.wait() == 0, result.stderr.read()
+    assert _one_build(demo) == f"8.0.{KILLS}"
 
 
 def test_two_builds_at_once_one_is_refused(demo: Path) -> None:
