@@ -261,14 +261,15 @@ def test_the_codebook_can_override_the_encoding_a_file_declares(tiny: Path) -> N
 
 
 def test_a_multiple_response_set_is_drafted_as_a_group_of_yes_no_variables() -> None:
-    from coprod.steward.draft import Delivery, Item, _new_variable
+    from coprod.steward.delivery import Delivery
+    from coprod.steward.variables import Item, new_variable
 
     series = pl.Series("mr_sport", [1.0, 0.0, 1.0, None])
     delivery = Delivery(pl.DataFrame({"mr_sport": series}), "spss",
                         questions={"mr_sport": "Sport"},
                         groups={"mr_sport": ("partners", "Which partners?")})
     items: list[Item] = []
-    entry = _new_variable("mr_sport", series, delivery, items, None)
+    entry = new_variable("mr_sport", series, delivery, items, None)
     assert entry["group"] == "partners"
     assert entry["values"] == {0: "?", 1: "?"}
     assert "one of the yes/no variables of the multiple-response set partners " \
