@@ -24,10 +24,12 @@ def test_weighted_share_matches_hand_computation() -> None:
     # dk: answered rows have weights 1, 2, 1, 1; yes weights 1 + 2 + 1 = 4 of 5
     assert dk.group == ("dk",) and dk.n == 4
     assert dk.percent == pytest.approx(80.0)
-    n_eff = 5.0**2 / (1 + 4 + 1 + 1)
-    half = 1.959963984540054 * math.sqrt(0.8 * 0.2 / n_eff)
-    assert dk.low == pytest.approx(100 * (0.8 - half))
-    assert dk.high == pytest.approx(100 * min(1.0, 0.8 + half))
+    n_eff = 5.0**2 / (1 + 4 + 1 + 1)  # Kish: (Σw)² / Σw²
+    z = 1.959963984540054
+    centre = (0.8 + z * z / (2 * n_eff)) / (1 + z * z / n_eff)
+    half = z / (1 + z * z / n_eff) * math.sqrt(0.8 * 0.2 / n_eff + z * z / (4 * n_eff**2))
+    assert dk.low == pytest.approx(100 * (centre - half))
+    assert dk.high == pytest.approx(100 * (centre + half))
     assert no.percent == pytest.approx(100 / 3)
 
 
@@ -92,3 +94,25 @@ def test_a_share_counts_every_answer_category_in_its_base() -> None:
     assert (dk.n, no.n) == (4, 3)
     assert dk.percent == pytest.approx(100 * 2 / 5)  # yes weights 1 + 1 of 1 + 2 + 1 + 1
     assert no.percent == pytest.approx(100 / 3)
+
+
+@pytest.mark.parametrize(("successes", "n", "low", "high"), [
+    # Newcombe (1998), Statistics in Medicine 17:857-872, Table I, method 3 (score interval)
+    (81, 263, 0.2553, 0.3662),
+    (15, 148, 0.0624, 0.1605),
+    (0, 20, 0.0000, 0.1611),
+    (1, 29, 0.0061, 0.1718),
+])
+def test_the_interval_is_wilsons_as_published(successes: int, n: int, low: float,
+                                               high: float) -> None:
+    from coprod.summary import wilson
+
+    assert wilson(successes / n, n) == pytest.approx((low, high), abs=5e-5)
+
+
+def test_an_interval_near_100_percent_stays_inside() -> None:
+    frame = pl.DataFrame({"country": ["dk"] * 45, "collab": ["yes"] * 43 + ["no"] * 2,
+                          "weight": [1.0] * 45, "source": ["a"] * 45})
+    [cell] = weighted_share(frame, "collab", ["country"], min_n=2)
+    assert cell.percent == pytest.approx(95.56, abs=0.01)
+    assert 0 < cell.low < cell.percent < cell.high < 100  # a Wald interval would reach 100

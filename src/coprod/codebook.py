@@ -263,6 +263,9 @@ class Summary(Model):
     by: list[str] = ["country", "wave"]
     kind: Literal["share", "distribution"] = "share"
     positive: str = "yes"
+    # The table's base, as its title states it: only rows whose variable has one of the values,
+    # e.g. {collab_institution: [yes]} for "among associations collaborating with one"
+    among: dict[str, list[str]] = {}
 
 
 class HarmonizedTable(Model):
@@ -687,7 +690,7 @@ def check_package(cb: Codebooks) -> None:
                                       "is not a category of its parts",
                                       hint=f"parts are {', '.join(var.derive.any_of)}")
         for summary in table.summaries:
-            for var_name in (summary.outcome, *summary.by):
+            for var_name in (summary.outcome, *summary.by, *summary.among):
                 if var_name not in table.variables:
                     raise ConfigError(f"{where}: summary {summary.title.get()!r} names unknown "
                                       f"variable {var_name!r}", hint=_one_of(table.variables))
