@@ -74,8 +74,9 @@ def test_summary_table_shows_weighted_percent_ci_and_n(tiny: Path) -> None:
     # dk: rows 1 and 4 yes (weights 1, 0.5), row 2 no (weight 1): 1.5 / 2.5
     # no: rows 1 and 4 yes (weights 1.25, 1.0), row 2 no (weight 0.75): 2.25 / 3.0
     assert [r[0] for r in rows] == ["Denmark", "Norway"]
-    assert (rows[0][1], rows[0][3]) == ("60.0", "3")
-    assert (rows[1][1], rows[1][3]) == ("75.0", "3")
+    # n = 3, published rounded to a multiple of the minimum cell size (2)
+    assert (rows[0][1], rows[0][3]) == ("60.0", "4")
+    assert (rows[1][1], rows[1][3]) == ("75.0", "4")
 
 
 def test_summary_page_suppresses_small_cells(tiny: Path) -> None:
@@ -85,8 +86,8 @@ def test_summary_page_suppresses_small_cells(tiny: Path) -> None:
     write_yaml(path, package)
     html = (_build(tiny) / "summary.html").read_text(encoding="utf-8")
     rows = _summary_rows(html)
-    assert [r[1:] for r in rows] == [["◆", "–", "&lt;&nbsp;4"], ["◆", "–", "&lt;&nbsp;4"]]
-    assert "fewer than 4 respondents" in html
+    assert [r[1:] for r in rows] == [["◆", "–", "◆"], ["◆", "–", "◆"]]
+    assert "fewer than 4 respondents is suppressed" in html
     assert "60.0" not in html and "75.0" not in html
 
 
@@ -130,13 +131,15 @@ def test_codebook_page_hides_counts_below_the_minimum(tiny: Path) -> None:
     html = (_build(tiny) / "variables" / "things" / "collab.html").read_text(encoding="utf-8")
     body = html.split("<tbody>")[1].split("</tbody>")[0]
     rows = [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in body.split("<tr")[1:]]
-    # dk: yes 2, no 1, dont_know 1, refused 1 -> three counts of 1 are hidden
-    hidden = "&lt;&nbsp;2"
+    # dk: yes 2, no 1, dont_know 1, refused 1 -> three counts of 1 are hidden, all alike
+    hidden = "◆"
     assert [(r[0], r[3]) for r in rows] == [
         ("<code>yes</code>", "2"), ("<code>no</code>", hidden),
         ("<code>dont_know</code>", hidden), ("<code>refused</code>", hidden)]
     # no: yes 2, no 1, dont_know 1: two hidden, none alone
     assert [r[5] for r in rows[:3]] == ["2", hidden, hidden]
+    # and in a wave with a suppressed count, no percentage: with the total it would tell
+    assert [r[4] for r in rows] == ["–"] * 4
 
 
 def test_a_template_naming_an_undefined_value_fails_the_build(tiny: Path) -> None:

@@ -12,6 +12,7 @@ import polars as pl
 from .codebook import Codebooks, Labels
 from .describe import lineage
 from .pages import country_names
+from .summary import suppressed_counts
 
 NAMESPACE = "ddi:codebook:2_5"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -90,12 +91,14 @@ def ddi_bytes(codebooks: Codebooks, tables: dict[str, pl.DataFrame]) -> bytes:
                 _labels(element, "universe", var.universe, package.languages)
             if var.type == "categorical":
                 counts = dict(frame[var_name].cast(pl.String).value_counts().iter_rows())
+                hidden = suppressed_counts(counts, package.min_cell_size)
                 for category, is_missing in [(c, False) for c in var.categories] + [
                         (m, True) for m in missing]:
                     catgry = _sub(element, "catgry", **({"missing": "Y"} if is_missing else {}))
                     _sub(catgry, "catValu", str(category.code))
                     _labels(catgry, "labl", category.label, package.languages)
-                    _sub(catgry, "catStat", str(counts.get(category.value, 0)), type="freq")
+                    if category.value not in hidden:  # a suppressed count is not published
+                        _sub(catgry, "catStat", str(counts.get(category.value, 0)), type="freq")
             _sub(element, "varFormat", type="numeric" if var.type != "string" else "character")
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"

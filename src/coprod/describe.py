@@ -23,6 +23,7 @@ from .codebook import (
     SourceCodebook,
     is_not_asked,
 )
+from .summary import suppressed_counts
 
 AVAILABLE, PARTIAL, NOT_ASKED = "available", "partial", "not_asked"
 
@@ -132,9 +133,11 @@ def _counted_columns(spec: HarmonizedTable) -> dict[str, str]:
             if var.type == "categorical" or var.missing_column}
 
 
-def frequencies(spec: HarmonizedTable, frame: pl.DataFrame) -> dict[str, dict[str, dict]]:
+def frequencies(spec: HarmonizedTable, frame: pl.DataFrame,
+                min_n: int = 1) -> dict[str, dict[str, dict]]:
     """variable → source → category (``<value>`` for a value) → rows, in sorted order; the
-    columns are counted in parallel."""
+    columns are counted in parallel. A count the site suppresses is null here too
+    (coprod.summary.suppressed_counts)."""
     counted = _counted_columns(spec)
     queries = [frame.lazy().group_by("source", column).len()
                .with_columns(pl.col(column).cast(pl.String)).sort("source", column)
@@ -144,6 +147,9 @@ def frequencies(spec: HarmonizedTable, frame: pl.DataFrame) -> dict[str, dict[st
         per_source: dict[str, dict[str, int]] = out.setdefault(name, {})
         for source_id, value, n in counts.iter_rows():
             per_source.setdefault(source_id, {})["<value>" if value is None else value] = n
+        for column in per_source.values():
+            for value in suppressed_counts(column, min_n):
+                column[value] = None
     return out
 
 
@@ -202,7 +208,7 @@ def codebook_document(codebooks: Codebooks, tables: MappingType[str, pl.DataFram
         spec = codebooks.tables[name]
         lineages = lineage(codebooks, name)
         available = availability(codebooks, name, frame)
-        counts = frequencies(spec, frame)
+        counts = frequencies(spec, frame, package.min_cell_size)
         document["tables"][name] = {
             "title": _labels(spec.title, languages),
             "description": _labels(spec.description, languages),

@@ -136,9 +136,12 @@ def _fields(descriptor: dict) -> dict[tuple[str, str], dict]:
             for f in r["schema"]["fields"]}
 
 
-def _shares(counts: dict[str, int]) -> dict[str, float]:
-    total = sum(counts.values())
-    return {k: 100 * v / total for k, v in counts.items()} if total else {}
+def _shares(counts: dict[str, int | None]) -> dict[str, float]:
+    """Percentages of the published counts (a suppressed count, null, counts as 0: it is
+    small by design)."""
+    known = {k: v or 0 for k, v in counts.items()}
+    total = sum(known.values())
+    return {k: 100 * v / total for k, v in known.items()} if total else {}
 
 
 def compare(old: tuple[dict, dict], new: tuple[dict, dict], *,

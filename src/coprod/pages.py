@@ -8,13 +8,16 @@ from __future__ import annotations
 import polars as pl
 
 from .charts import Bar, bars, stacked
-from .codebook import Codebooks, HarmonizedTable, HarmonizedVariable, Summary
+from .codebook import Codebooks, HarmonizedTable, HarmonizedVariable, Mapping, Summary
 from .describe import availability, lineage
 from .harmonize import enum_of, missing_enum
 from .review import unreviewed
 from .summary import (
+    DistributionRow,
+    ShareCell,
     frequencies,
     numeric_summary,
+    suppressed_counts,
     weighted_distribution,
     weighted_share,
 )
@@ -49,63 +52,82 @@ def source_label(codebooks: Codebooks, source_id: str) -> str:
 # --- variable pages ------------------------------------------------------------------------
 
 
+def offered(codebooks: Codebooks, table: HarmonizedTable, name: str,
+            source_id: str) -> set[str] | None:
+    """The answer categories a source offered for a variable (None: all of them): a category
+    no code of the source is recoded to was not an answer in that questionnaire, so its 0 is
+    structural, not measured."""
+    source = codebooks.sources[source_id]
+    mapping = source.mappings.get(name)
+    if isinstance(mapping, Mapping) and mapping.recode is not None:
+        return set(mapping.recode.values())
+    return None
+
+
 def _category_rows(var: HarmonizedVariable, frame: pl.DataFrame, name: str,
-                   sources: list[str], codebooks: Codebooks) -> list[dict]:
+                   sources: list[str], codebooks: Codebooks, table: HarmonizedTable
+                   ) -> list[dict]:
+    """A row per category (and missing reason in use): per source its count, and its
+    percentage among the valid answers, the base of the chart too. In a source with a
+    suppressed count, no percentage is shown: with the published total it would give the
+    suppressed counts away."""
     counts = frequencies(frame, name)
-    totals = {s: sum(counts.get(s, {}).values()) for s in sources}
+    min_n = codebooks.package.min_cell_size
+    missing = {m.value for m in codebooks.package.missing}
+    hidden = {s: suppressed_counts(counts.get(s, {}), min_n) for s in sources}
+    valid = {s: sum(n for c, n in counts.get(s, {}).items() if c not in missing)
+             for s in sources}
     rows = []
     entries = [(c, False) for c in var.categories] + [(m, True) for m in codebooks.package.missing]
     for category, is_missing in entries:
         cells = []
         for s in sources:
             n = counts.get(s, {}).get(category.value, 0)
-            cells.append({"n": n, "percent": 100 * n / totals[s] if totals[s] else None})
+            answers = offered(codebooks, table, name, s)
+            not_offered = not is_missing and answers is not None and category.value not in answers
+            shown = not hidden[s] and not is_missing and valid[s] and not not_offered
+            cells.append({"n": n, "suppressed": category.value in hidden[s],
+                          "not_offered": not_offered,
+                          "percent": 100 * n / valid[s] if shown else None})
         if is_missing and not any(c["n"] for c in cells):
             continue  # a missing reason no source uses is noise on the page
         rows.append({"category": category, "missing": is_missing, "cells": cells})
-    _suppress_small_counts(rows, len(sources), codebooks.package.min_cell_size)
     return rows
 
 
-def _suppress_small_counts(rows: list[dict], columns: int, min_n: int) -> None:
-    """Counts from 1 to min_n - 1 are not shown; where one alone is hidden in a source's
-    column, the next smallest is hidden too, so that it cannot be derived from the total."""
-    for i in range(columns):
-        cells = [row["cells"][i] for row in rows]
-        for cell in cells:
-            cell["suppressed"] = "primary" if 0 < cell["n"] < min_n else None
-        hidden = [c for c in cells if c["suppressed"]]
-        shown = [c for c in cells if not c["suppressed"] and c["n"] > 0]
-        if len(hidden) == 1 and shown:
-            min(shown, key=lambda c: c["n"])["suppressed"] = "secondary"
-
 def _category_chart(name: str, var: HarmonizedVariable, rows: list[dict], sources: list[str],
                     codebooks: Codebooks):  # noqa: ANN202 - Markup
-    """Percent of each category among valid answers, a bar per source."""
-    valid = [r for r in rows if not r["missing"]]
-    totals = [sum(r["cells"][i]["n"] for r in valid) for i in range(len(sources))]
+    """The table's percentages among valid answers, a bar per source; a source whose
+    percentages are withheld (a suppressed count) or a category it did not offer has none."""
     chart_bars = []
-    for row in valid:
+    for row in rows:
+        if row["missing"]:
+            continue
         for i, cell in enumerate(row["cells"]):
-            if totals[i]:
-                share = None if cell["suppressed"] else 100 * cell["n"] / totals[i]
-                chart_bars.append(Bar(row["category"].label.get(), share, series=i))
+            if cell["percent"] is not None:
+                chart_bars.append(Bar(row["category"].label.get(), cell["percent"], series=i))
     legend = [source_label(codebooks, s) for s in sources]
     return bars(chart_bars, title=f"{var.label.get()}: distribution by source",
                 description="Unweighted percentage of each category among the valid answers "
                             "(missing values left out), one bar per country and wave: "
-                            + "; ".join(f"{b.label} {legend[b.series]} " + (
-                                "suppressed" if b.percent is None else f"{b.percent:.1f} %")
+                            + "; ".join(f"{b.label} {legend[b.series]} {b.percent:.1f} %"
                                         for b in chart_bars), legend=legend, salt=name)
 
 
 def _missing_rows(name: str, frame: pl.DataFrame, sources: list[str],
                   codebooks: Codebooks) -> list[dict]:
+    """Missing values by reason, per source; suppressed with the count of values as one
+    column (the rows add up to the source's published number of rows)."""
     counts = frequencies(frame, f"{name}_missing")
+    min_n = codebooks.package.min_cell_size
+    hidden = {s: suppressed_counts({"<value>": frame.filter(pl.col("source") == s)[name]
+                                    .count(), **{k: n for k, n in counts.get(s, {}).items()
+                                                 if k is not None}}, min_n) for s in sources}
     rows = []
     for m in codebooks.package.missing:
-        cells = [counts.get(s, {}).get(m.value, 0) for s in sources]
-        if any(cells):
+        cells = [{"n": counts.get(s, {}).get(m.value, 0), "suppressed": m.value in hidden[s]}
+                 for s in sources]
+        if any(c["n"] for c in cells):
             rows.append({"category": m, "cells": cells})
     return rows
 
@@ -128,10 +150,10 @@ def variable_pages(codebooks: Codebooks, table: HarmonizedTable, frame: pl.DataF
             "categories": [], "numeric": {}, "missing": [], "chart": "",
         }
         if var.type == "categorical":
-            page["categories"] = _category_rows(var, frame, name, sources, codebooks)
+            page["categories"] = _category_rows(var, frame, name, sources, codebooks, table)
             page["chart"] = _category_chart(name, var, page["categories"], sources, codebooks)
         elif var.type in ("integer", "number") and name != "wave":
-            page["numeric"] = numeric_summary(frame, name)
+            page["numeric"] = numeric_summary(frame, name, codebooks.package.min_cell_size)
             if var.missing_column:
                 page["missing"] = _missing_rows(name, frame, sources, codebooks)
         pages.append(page)
@@ -150,36 +172,57 @@ def _group_labels(table: HarmonizedTable, by: list[str], group: tuple[str, ...])
 
 
 def _share_summary(index: int, table: HarmonizedTable, spec: Summary, frame: pl.DataFrame,
-                   min_n: int) -> dict:
+                   min_n: int, codebooks: Codebooks) -> dict:
     answers = tuple(c.value for c in table.variables[spec.outcome].categories)
     cells = weighted_share(frame, spec.outcome, spec.by, min_n=min_n, positive=spec.positive,
                            answers=answers)
     rows = [(_group_labels(table, spec.by, c.group), c) for c in cells]
-    chart = bars([Bar(" · ".join(labels), c.percent, c.low, c.high) for labels, c in rows],
+    shown = [(labels, c) for labels, c in rows if not c.not_asked]
+    chart = bars([Bar(" · ".join(labels), c.percent, c.low, c.high) for labels, c in shown],
                  title=spec.title.get(),
                  description="Weighted percentage with its 95 % confidence interval: " + "; ".join(
                      f"{' '.join(labels)} "
                      + ("suppressed" if c.suppressed else f"{c.percent:.1f} %")
-                     for labels, c in rows), salt=f"s{index}")
+                     for labels, c in shown), salt=f"s{index}")
     return {"kind": "share", "rows": rows, "chart": chart}
 
 
 def _distribution_summary(index: int, table: HarmonizedTable, spec: Summary,
-                          frame: pl.DataFrame, min_n: int) -> dict:
+                          frame: pl.DataFrame, min_n: int, codebooks: Codebooks) -> dict:
     var = table.variables[spec.outcome]
     categories = [c.value for c in var.categories]
     result = weighted_distribution(frame, spec.outcome, spec.by, categories, min_n=min_n)
+    # An answer that none of a group's sources offered is "not offered", not a measured 0 %.
+    sources = {tuple(str(v) for v in key): group["source"].unique().to_list()
+               for key, group in frame.group_by(spec.by)}
+    result = [DistributionRow(r.group, r.n, tuple(
+        ShareCell(c.group, c.n, None, None, None, not_asked=True)
+        if all(category not in (offered(codebooks, table, spec.outcome, s) or {category})
+               for s in sources.get(r.group, [])) else c
+        for category, c in zip(categories, r.cells, strict=True))) for r in result]
     rows = [(_group_labels(table, spec.by, r.group), r) for r in result]
     names = [c.label.get() for c in var.categories]
-    chart = stacked([(" · ".join(labels), [c.percent for c in r.cells]) for labels, r in rows],
+    # an answer not offered has no segment (0 wide), and is said to be not offered
+    chart = stacked([(" · ".join(labels), [0.0 if c.not_asked else c.percent for c in r.cells])
+                     for labels, r in rows],
                     names, title=spec.title.get(),
                     description="Weighted percentage of each answer, in the order "
                                 + ", ".join(names) + ": " + "; ".join(
                                     f"{' '.join(labels)} " + ", ".join(
-                                        "suppressed" if c.percent is None else f"{c.percent:.1f} %"
+                                        "not offered" if c.not_asked else "suppressed"
+                                        if c.percent is None else f"{c.percent:.1f} %"
                                         for c in r.cells) for labels, r in rows),
                     salt=f"s{index}")
     return {"kind": "distribution", "rows": rows, "chart": chart, "categories": var.categories}
+
+
+def _among(table: HarmonizedTable, spec: Summary) -> str:
+    """The base a table states, in words: "collab_institution: Yes"."""
+    parts = []
+    for variable, values in spec.among.items():
+        names = {c.value: c.label.get() for c in table.variables[variable].categories}
+        parts.append(f"{variable}: {' or '.join(names.get(v, v) for v in values)}")
+    return "; ".join(parts)
 
 
 def summaries(codebooks: Codebooks, tables: dict[str, pl.DataFrame]) -> list[dict]:
@@ -189,12 +232,19 @@ def summaries(codebooks: Codebooks, tables: dict[str, pl.DataFrame]) -> list[dic
     for name, frame in tables.items():
         table = codebooks.tables[name]
         for spec in table.summaries:
-            # Respondents whose grouping answer is missing are left out, like missing outcomes.
+            # Respondents whose grouping answer is missing are left out, like missing outcomes;
+            # so are those outside the base the table states.
             answered = frame.filter(~pl.any_horizontal(
                 pl.col(b).cast(pl.String).is_in(missing) for b in spec.by))
+            for variable, values in spec.among.items():
+                answered = answered.filter(pl.col(variable).cast(pl.String).is_in(values))
+            # A table not split by wave pools its waves, and says so.
+            waves = sorted(answered["wave"].unique().to_list())
+            pooled = waves if "wave" not in spec.by and len(waves) > 1 else []
             build = _distribution_summary if spec.kind == "distribution" else _share_summary
-            out.append({"table": name, "spec": spec,
-                        **build(len(out), table, spec, answered, min_n)})
+            out.append({"table": name, "spec": spec, "pooled": pooled,
+                        "among": _among(table, spec),
+                        **build(len(out), table, spec, answered, min_n, codebooks)})
     return out
 
 

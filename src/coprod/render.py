@@ -36,6 +36,7 @@ from .pages import (
     with_categories,
 )
 from .project import Project
+from .summary import INTERVAL, rounded
 
 EXPORT_KINDS = {  # file name after the table name -> (what it is, media type)
     ".csv": ("CSV, UTF-8, numeric codes", "text/csv"),
@@ -55,7 +56,7 @@ class Download:
 
 
 def environment(templates: Path) -> Environment:
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader(templates),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
@@ -63,6 +64,7 @@ def environment(templates: Path) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    return env
 
 
 # The templates are written in English: the interface language. Labels and question texts are shown
@@ -218,6 +220,8 @@ def render_site(project: Project, codebooks: Codebooks,
         "build_id": hashlib.sha256(descriptor).hexdigest()[:12] if descriptor else "unbuilt",
     }
 
+    env.filters["rounded"] = lambda n: rounded(n, package.min_cell_size)  # a table's n
+
     def page(template: str, path: str, **context: object) -> None:
         base = "../" * path.count("/")
         try:
@@ -233,7 +237,8 @@ def render_site(project: Project, codebooks: Codebooks,
          json_ld=_json_ld(codebooks, tables, downloads))
     page("variables.html", "variables.html", pages=pages_by_table)
     page("downloads.html", "downloads.html", downloads=downloads)
-    page("summary.html", "summary.html", summaries=summaries(codebooks, tables))
+    page("summary.html", "summary.html", summaries=summaries(codebooks, tables),
+         interval=INTERVAL)
     matrices = {name: availability(codebooks, name, frame) for name, frame in tables.items()}
     page("availability.html", "availability.html", matrices=matrices,
          table_sources={n: sorted(f["source"].unique().to_list()) for n, f in tables.items()})

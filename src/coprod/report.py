@@ -72,8 +72,11 @@ def print_variable(document: dict, table: str, var: dict, console: Console | Non
         values += [(m["value"], str(m["code"]), m["label"]["en"]) for m in document["missing"]]
         for value, code, label in values:
             counts = [var["frequencies"].get(s, {}).get(value, 0) for s in sources]
-            if any(counts) or value in {c["value"] for c in var.get("categories", [])}:
-                table_.add_row(value, code, label, *(f"{n:,}" for n in counts))
+            if any(n != 0 for n in counts) or value in {c["value"] for c in
+                                                         var.get("categories", [])}:
+                # null: a count suppressed for disclosure control, as on the site
+                table_.add_row(value, code, label, *("◆" if n is None else f"{n:,}"
+                                                     for n in counts))
         console.print(table_)
     out("Lineage:")
     for source in sources:

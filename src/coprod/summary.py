@@ -30,18 +30,40 @@ def wilson(p: float, n: float, z: float = Z95) -> tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
+def rounded(n: int, base: int) -> int:
+    """n as published in a summary table: to the nearest multiple of ``base`` (halves up; the
+    package's minimum cell size), so that it cannot be set against counts published elsewhere
+    to work out a suppressed cell: it could be any of ``base`` values."""
+    return base * ((n + base // 2) // base)
+
+
 @dataclass(frozen=True)
 class ShareCell:
     group: tuple[str, ...]
     n: int  # unweighted respondents in the universe (who gave an answer, not a missing reason)
-    percent: float | None  # weighted; None when suppressed
+    percent: float | None  # weighted; None when suppressed or not asked
     low: float | None
     high: float | None
     secondary: bool = False  # suppressed to protect another suppressed cell, not for its own n
+    not_asked: bool = False  # the question (or this answer) was not put to this group at all
 
     @property
     def suppressed(self) -> bool:
-        return self.percent is None
+        return self.percent is None and not self.not_asked
+
+
+def suppressed_counts(counts: dict[str, int], min_n: int) -> set[str]:
+    """The counts of one column (a source's categories, missing reasons included) that are not
+    published: each from 1 to min_n − 1 (primary); and where that leaves one alone, the smallest
+    other non-zero count too (secondary), so that the column's total, which is published, does
+    not give it away. Suppressed cells all look alike where they are shown (◆), so that a reader
+    cannot tell the small one from its protector."""
+    hidden = {k for k, n in counts.items() if 0 < n < min_n}
+    shown = sorted((n, str(k)) for k, n in counts.items() if n >= min_n)
+    shown = [(n, next(k for k in counts if str(k) == key)) for n, key in shown]
+    if len(hidden) == 1 and shown:
+        hidden.add(shown[0][1])
+    return hidden
 
 
 def _hidden(cell: ShareCell, secondary: bool = False) -> ShareCell:
@@ -58,7 +80,7 @@ def secondary_suppression(cells: list[ShareCell]) -> list[ShareCell]:
         margins.setdefault(cell.group[:-1], []).append(i)
     for members in margins.values():
         hidden = [i for i in members if out[i].suppressed]
-        shown = [i for i in members if not out[i].suppressed]
+        shown = [i for i in members if not out[i].suppressed and not out[i].not_asked]
         if len(hidden) == 1 and shown:
             smallest = min(shown, key=lambda i: (out[i].n, i))
             out[smallest] = _hidden(out[smallest], secondary=True)
@@ -73,7 +95,11 @@ def weighted_share(frame: pl.DataFrame, outcome: str, by: list[str], *, min_n: i
     category of the variable, so that a new one, e.g. "partly", is in the base and not dropped
     silently; the missing reasons are not). Groups of fewer than ``min_n`` respondents are
     suppressed, with secondary suppression."""
-    answered = frame.filter(pl.col(outcome).cast(pl.String).is_in(list(answers)))
+    text = pl.col(outcome).cast(pl.String)
+    # A group none of whose rows was asked the question is "not asked", never 0 %.
+    not_asked = (frame.group_by(by).agg(asked=(text != "not_asked").any())
+                 .filter(~pl.col("asked")).with_columns(pl.col(by).cast(pl.String)))
+    answered = frame.filter(text.is_in(list(answers)))
     stats = (
         answered.group_by(by)
         .agg(
@@ -95,7 +121,25 @@ def weighted_share(frame: pl.DataFrame, outcome: str, by: list[str], *, min_n: i
         p = row["wy"] / row["w"]
         low, high = wilson(p, row["w"] ** 2 / row["w2"])
         cells.append(ShareCell(group, row["n"], 100 * p, 100 * low, 100 * high))
+    for row in not_asked.iter_rows(named=True):
+        cells.append(ShareCell(tuple(str(row[b]) for b in by), 0, None, None, None,
+                               not_asked=True))
+    cells.sort(key=lambda c: _order(frame, by, c.group))
     return secondary_suppression(cells) if secondary else cells
+
+
+def _order(frame: pl.DataFrame, by: list[str], group: tuple[str, ...]) -> tuple:
+    """A group's place: categories in their codebook order, other values as they sort."""
+    key = []
+    for name, value in zip(by, group, strict=True):
+        dtype = frame.schema[name]
+        if isinstance(dtype, pl.Enum):
+            categories = dtype.categories.to_list()
+            key.append((0, categories.index(value) if value in categories else len(categories),
+                        ""))
+        else:
+            key.append((1, 0, value))
+    return tuple(key)
 
 
 def frequencies(frame: pl.DataFrame, column: str) -> dict[str, dict[str, int]]:
@@ -108,14 +152,26 @@ def frequencies(frame: pl.DataFrame, column: str) -> dict[str, dict[str, int]]:
     return out
 
 
-def numeric_summary(frame: pl.DataFrame, column: str) -> dict[str, dict[str, float | int | None]]:
-    """n, mean, median, min and max of a numeric column per source (missing values excluded)."""
+def numeric_summary(frame: pl.DataFrame, column: str,
+                    min_n: int = 1) -> dict[str, dict[str, float | int | None]]:
+    """n, mean, median and the extremes of a numeric column per source (missing values left
+    out). No figure rests on fewer than ``min_n`` respondents: the extremes are bottom- and
+    top-coded (the min_n-th smallest and largest value: at least min_n respondents lie at or
+    beyond each), and a source with fewer than min_n values shows only its n."""
+    col = pl.col(column)
+    k = max(min_n, 1)
     stats = (frame.group_by("source")
-             .agg(n=pl.col(column).count(), mean=pl.col(column).mean(),
-                  median=pl.col(column).median(), min=pl.col(column).min(),
-                  max=pl.col(column).max())
+             .agg(n=col.count(), mean=col.mean(), median=col.median(),
+                  low=col.drop_nulls().sort().get(k - 1, null_on_oob=True),
+                  high=col.drop_nulls().sort(descending=True).get(k - 1, null_on_oob=True))
              .sort("source"))
-    return {row.pop("source"): row for row in stats.iter_rows(named=True)}
+    out = {}
+    for row in stats.iter_rows(named=True):
+        source = row.pop("source")
+        if row["n"] < k:
+            row = {"n": row["n"], "mean": None, "median": None, "low": None, "high": None}
+        out[source] = row
+    return out
 
 
 @dataclass(frozen=True)
