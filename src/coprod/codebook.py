@@ -152,6 +152,10 @@ class Package(Model):
     keywords: list[str] = []
     missing: list[Category]
     min_cell_size: int = Field(default=5, ge=1)
+    # open: the microdata are published with the aggregates; restricted: only aggregates are
+    # public, the microdata go to build/restricted/ for licensed users, on these conditions
+    access: Literal["open", "restricted"] = "open"
+    conditions: str | None = None
     municipality_references: dict[str, MunicipalityReference]
     municipality_crosswalks: list[MunicipalityCrosswalk] = []
     municipality_target: dict[str, str] = {}  # country -> the reference every code is carried to
@@ -160,6 +164,9 @@ class Package(Model):
     def _taxonomy(self) -> Package:
         if len(set(self.languages)) != len(self.languages):
             raise ValueError("languages: each language once")
+        if self.access == "restricted" and not self.conditions:
+            raise ValueError("access: restricted needs `conditions`: the conditions of use "
+                             "licensed users accept")
         values = tuple(c.value for c in self.missing)
         if values != MISSING_REASONS:
             raise ValueError(f"missing must list exactly {', '.join(MISSING_REASONS)}, in order")

@@ -188,7 +188,8 @@ def _variable_entry(name: str, var: HarmonizedVariable, counts: MappingType,
 
 
 def codebook_document(codebooks: Codebooks, tables: MappingType[str, pl.DataFrame],
-                      fieldwork: MappingType[str, str] | None = None) -> dict:
+                      fieldwork: MappingType[str, str] | None = None, *,
+                      suppress: bool = True) -> dict:
     """The machine-readable codebook of the harmonized tables, with lineage and availability."""
     package = codebooks.package
     languages = package.languages
@@ -208,7 +209,7 @@ def codebook_document(codebooks: Codebooks, tables: MappingType[str, pl.DataFram
         spec = codebooks.tables[name]
         lineages = lineage(codebooks, name)
         available = availability(codebooks, name, frame)
-        counts = frequencies(spec, frame, package.min_cell_size)
+        counts = frequencies(spec, frame, package.min_cell_size if suppress else 1)
         document["tables"][name] = {
             "title": _labels(spec.title, languages),
             "description": _labels(spec.description, languages),

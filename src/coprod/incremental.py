@@ -57,8 +57,10 @@ def stage_inputs(project: Project, codebooks: Codebooks,
     inputs = [*(project.resolve(s.file, what=s.id) for s in codebooks.sources.values()),
               *(project.resolve(f, what="reference") for f in references),
               *_files(project.schemas)]
-    outputs = [project.datapackage, *_files(project.processed),
-               *(p for p in overlay or {} if p.parent == project.processed)]
+    bundle = project.build / "restricted"  # access: restricted: the microdata are there
+    outputs = [project.datapackage, *_files(project.processed), *_files(bundle),
+               *(p for p in overlay or {} if p.parent == project.processed
+                 or p.is_relative_to(bundle))]
     tool = {TOOL: _tool()}
     return {
         "package": {**_hashes(inputs, project.root), **tool},
@@ -83,6 +85,8 @@ def why_rerun(before: dict[str, str] | None, now: dict[str, str], present: bool)
 
 def outputs_present(project: Project, stage: str, codebooks: Codebooks) -> bool:
     if stage == "package":
+        folder = project.processed if codebooks.package.access == "open" else (
+            project.build / "restricted" / "processed")
         return project.datapackage.is_file() and all(
-            (project.processed / f"{t}.parquet").is_file() for t in codebooks.tables)
+            (folder / f"{t}.parquet").is_file() for t in codebooks.tables)
     return (project.site / "index.html").is_file()

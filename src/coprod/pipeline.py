@@ -200,7 +200,19 @@ def harmonize_validated(validated: Validated) -> Harmonized:
 
 def package_files(project: Project, codebooks: Codebooks,
                   harmonized: Harmonized) -> dict[Path, bytes]:
-    """The package's output files, through the privacy gate (nothing is written)."""
+    """The package's public output files, through the privacy gate (nothing is written)."""
+    return package_outputs(project, codebooks, harmonized)[0]
+
+
+def restricted(project: Project) -> Path:
+    """Where a restricted package's microdata bundle is built (never committed)."""
+    return project.build / "restricted"
+
+
+def package_outputs(project: Project, codebooks: Codebooks, harmonized: Harmonized
+                    ) -> tuple[dict[Path, bytes], dict[str, bytes]]:
+    """The package's public files and (access: restricted) its microdata bundle, through the
+    privacy gate; nothing is written."""
     from .privacy import local_paths, refuse, scan
     from .write import package_files as files_of
 
@@ -214,14 +226,26 @@ def package_files(project: Project, codebooks: Codebooks,
                        fieldwork=harmonized.fieldwork)
     hits += scan({project.relative(path): data for path, data in package.files.items()
                   if path not in package.arrow}, local)
+    hits += scan({f"{project.relative(restricted(project))}/{name}": data
+                  for name, data in package.bundle.items() if not name.endswith(".parquet")},
+                 local)
     refuse(sorted(hits, key=lambda hit: hit.file))
-    return package.files
+    return package.files, package.bundle
 
 
 @dataclass(frozen=True)
 class Packaged:
     files: dict[Path, bytes]  # processed/, datapackage.json and the validation report
     warnings: tuple[str, ...]
+    bundle: dict[str, bytes] = field(default_factory=dict)  # access: restricted
+
+    def unit(self, project: Project) -> Unit:
+        return Unit(dict(self.files), {restricted(project): self.bundle} if self.bundle else {})
+
+    def staged(self, project: Project) -> dict[Path, bytes]:
+        """Every file this publishes, by its path: what the site is made from."""
+        return {**self.files, **{restricted(project) / name: data
+                                 for name, data in self.bundle.items()}}
 
 
 def package(project: Project, codebooks: Codebooks, progress: Progress = _quiet) -> Packaged:
@@ -240,8 +264,8 @@ def package(project: Project, codebooks: Codebooks, progress: Progress = _quiet)
     report = report_file(project, validated.report)
     del validated
     progress("making processed/ and datapackage.json")
-    return Packaged({**package_files(project, codebooks, harmonized), **report},
-                    warnings + harmonized.warnings)
+    files, bundle = package_outputs(project, codebooks, harmonized)
+    return Packaged({**files, **report}, warnings + harmonized.warnings, bundle)
 
 
 def write_package(project: Project, codebooks: Codebooks,
@@ -249,7 +273,7 @@ def write_package(project: Project, codebooks: Codebooks,
     """``coprod harmonize``: the package and its report, published as one unit."""
     packaged = package(project, codebooks, progress)
     progress("publishing")
-    changed = publish(Unit(packaged.files), journal(project))
+    changed = publish(packaged.unit(project), journal(project))
     return [p for p in changed if p.suffix != ".json" or p.parent != project.reports], \
         packaged.warnings
 
@@ -323,7 +347,8 @@ def outputs(project: Project) -> Callable[[Path], bool]:
     nothing else."""
     root = project.root.resolve()
     fixed = {root / "datapackage.json", root / "build" / "reports" / "validation.json",
-             root / "build" / "state.json", root / "build" / "site"}
+             root / "build" / "state.json", root / "build" / "site",
+             root / "build" / "restricted"}
 
     def allowed(path: Path) -> bool:
         if not path.is_absolute() or ".." in path.parts:
@@ -342,7 +367,7 @@ def recover_interrupted(project: Project) -> None:
     recover(journal(project), outputs(project), shown)
     if not project.build.is_dir():
         return
-    for leftover in [*project.build.glob(".site-*"), *project.build.glob(".site-old")]:
+    for leftover in [*project.build.glob(".site-*"), *project.build.glob(".restricted-*")]:
         if leftover.is_dir() and not leftover.is_symlink():
             shutil.rmtree(leftover, ignore_errors=True)
     for folder in (project.processed, project.root, project.reports, project.build):
@@ -373,6 +398,7 @@ def _build(project: Project, *, force: bool, progress: Progress) -> BuildResult:
         state = {}
     result = BuildResult()
     unit = Unit()
+    staged: dict[Path, bytes] = {}
 
     inputs = stage_inputs(project, codebooks)
     reason = "forced" if force else why_rerun(state.get("package"), inputs["package"],
@@ -380,12 +406,13 @@ def _build(project: Project, *, force: bool, progress: Progress) -> BuildResult:
     if reason:
         progress(f"package: {reason}")
         packaged = package(project, codebooks, progress)
-        unit.files.update(packaged.files)
+        unit = packaged.unit(project)
+        staged = packaged.staged(project)
         result.warnings = packaged.warnings
         result.ran.append(f"package ({reason})")
         state = {**state, "package": inputs["package"]}
         # the site depends on the new outputs, which are not on disk yet
-        inputs = stage_inputs(project, codebooks, unit.files)
+        inputs = stage_inputs(project, codebooks, staged)
     else:
         result.skipped.append("package")
 
@@ -393,7 +420,7 @@ def _build(project: Project, *, force: bool, progress: Progress) -> BuildResult:
                                               outputs_present(project, "site", codebooks))
     if reason:
         progress(f"rendering the site ({reason})")
-        unit.folders[project.site] = site_files(project, codebooks, unit.files)
+        unit.folders[project.site] = site_files(project, codebooks, staged)
         result.ran.append(f"site ({reason})")
     else:
         result.skipped.append("site")

@@ -37,6 +37,7 @@ from .pages import (
 )
 from .project import Project
 from .summary import INTERVAL, rounded
+from .write import RESTRICTED
 
 EXPORT_KINDS = {  # file name after the table name -> (what it is, media type)
     ".csv": ("CSV, UTF-8, numeric codes", "text/csv"),
@@ -113,10 +114,17 @@ class Outputs:
         return path.read_bytes() if path.is_file() else None
 
 
+def tables_folder(project: Project, codebooks: Codebooks) -> Path:
+    """Where the harmonized tables are: processed/, or (access: restricted) the bundle."""
+    if codebooks.package.access == "restricted":
+        return project.root / RESTRICTED / "processed"
+    return project.processed
+
+
 def _read_tables(outputs: Outputs, codebooks: Codebooks) -> dict[str, pl.DataFrame]:
     tables = {}
     for name, table in codebooks.tables.items():
-        path = outputs.project.processed / f"{name}.parquet"
+        path = tables_folder(outputs.project, codebooks) / f"{name}.parquet"
         data = outputs.read(path)
         if data is None:
             raise ConfigError(f"{outputs.project.relative(path)}: not found",
@@ -170,7 +178,9 @@ def render_site(project: Project, codebooks: Codebooks,
     files: dict[str, bytes] = {}
 
     downloads = []
-    for name, frame in tables.items():
+    # A restricted package publishes no microdata: no table, in no format.
+    open_access = codebooks.package.access == "open"
+    for name, frame in tables.items() if open_access else ():
         title = codebooks.tables[name].title.get()
         data = outputs.read(project.processed / f"{name}.parquet") or b""
         files[f"downloads/{name}.parquet"] = data

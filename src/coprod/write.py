@@ -8,6 +8,7 @@ settings, no timestamps, keys in codebook order. The bytes are returned, not wri
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Callable
@@ -194,8 +195,29 @@ def sha256(data: bytes) -> str:
 
 @dataclass(frozen=True)
 class PackageFiles:
-    files: dict[Path, bytes]  # ``processed/*.parquet``, ``processed/codebook.json``, descriptor
+    files: dict[Path, bytes]  # the public files: processed/ and the descriptor
     arrow: dict[Path, pa.Table]  # the table each Parquet file was written from
+    # access: restricted: the microdata bundle for licensed users (path in it -> bytes)
+    bundle: dict[str, bytes] = dataclasses.field(default_factory=dict)
+
+
+RESTRICTED = "build/restricted"  # where a restricted package's microdata bundle is built
+
+
+def public_descriptor(codebooks: Codebooks, codebook_hash: str,
+                      fieldwork: MappingType[str, str]) -> dict:
+    """The descriptor of a restricted package: its metadata and its aggregates (the codebook
+    with its disclosure-controlled frequencies), no microdata."""
+    document = descriptor(codebooks, {}, fieldwork)
+    document["access"] = "restricted"
+    document["resources"] = [{
+        "name": "codebook", "title": "Codebook with aggregate frequencies",
+        "description": "Labels, categories, lineage, availability and frequencies (counts "
+                       "below the minimum cell size suppressed) of the harmonized tables. The "
+                       "microdata are available to licensed users only.",
+        "path": "processed/codebook.json", "format": "json", "mediatype": "application/json",
+        "hash": f"sha256:{codebook_hash}"}]
+    return document
 
 
 def package_files(codebooks: Codebooks, tables: MappingType[str, pl.DataFrame], root: Path,
@@ -217,5 +239,19 @@ def package_files(codebooks: Codebooks, tables: MappingType[str, pl.DataFrame], 
         files = {path: future.result() for path, future in encoding.items()}
     files[root / "processed" / "codebook.json"] = document
     hashes = {path.stem: sha256(data) for path, data in files.items() if path in arrow}
-    files[root / "datapackage.json"] = json_bytes(descriptor(codebooks, hashes, fieldwork or {}))
-    return PackageFiles(files, arrow)
+    full = descriptor(codebooks, hashes, fieldwork or {})
+    if codebooks.package.access == "open":
+        files[root / "datapackage.json"] = json_bytes(full)
+        return PackageFiles(files, arrow)
+    # Restricted: the microdata, its full codebook and its descriptor go to the bundle; the
+    # public files are the aggregates.
+    bundle = {f"processed/{path.name}": data for path, data in files.items() if path in arrow}
+    bundle["codebook.json"] = json_bytes(codebook_document(codebooks, tables, fieldwork or {},
+                                                           suppress=False))
+    bundle["datapackage.json"] = json_bytes({**full, "access": "restricted"})
+    bundle["CONDITIONS.md"] = (f"# Conditions of use\n\n{codebooks.package.conditions}\n"
+                               .encode())
+    public = {root / "processed" / "codebook.json": document}
+    public[root / "datapackage.json"] = json_bytes(public_descriptor(
+        codebooks, sha256(document), fieldwork or {}))
+    return PackageFiles(public, arrow, bundle)
