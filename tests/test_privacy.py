@@ -130,7 +130,8 @@ def test_a_local_path_in_a_label_fails_the_build(tiny: Path) -> None:
 # --- the Rust prefilter never drops a value the patterns would flag ------------------------------
 
 _PIECES = ["0", "1", "4", "5", "7", "9", "00", "45", "47", "010190", "1234", "15076500565", " ",
-           "-", ".", ",", "+", "@", "a", "é", "\u0301", "_", "\n", "/", "٣", "x.dk", "²"]
+           "-", ".", ",", "+", "@", "a", "é", "\u0301", "_", "\n", "/", "٣", "x.dk", "²",
+           "\u2013", "\u00a0", "\\", "Users", "home", "~", "tlf", "C:", "(", "22", "3344"]
 
 
 @given(st.lists(st.sampled_from(_PIECES), max_size=14).map("".join))
@@ -168,3 +169,97 @@ def test_a_column_of_few_distinct_values_is_sifted_by_its_distinct_values() -> N
     places = ["Oslo", "Bergen", "ring 412 34 567", None] * 5000
     hits = list(scan_table("t.parquet", pa.table({"place": places})))
     assert [(h.field, h.kind) for h in hits] == [("column place", "a phone number")]
+
+
+# --- property tests: identifiers as people write them ------------------------------------------
+
+_DATES = st.dates().map(lambda d: d.strftime("%d%m%y"))
+_SEPARATORS = st.sampled_from(["", "-", "\u2010", "\u2011", "\u2012", "\u2013", "\u2212", " ",
+                               "\u00a0", "\u202f"])
+_AROUND = st.sampled_from(["", "cpr ", "ring på ", "(", "nr. ", "Født "]), st.sampled_from(
+    ["", ".", ",", ")", " ring", "\n"])
+
+
+@given(_DATES, _SEPARATORS, st.integers(0, 9999), *_AROUND)
+@settings(max_examples=500, deadline=None)
+def test_a_cpr_number_is_found_with_any_dash_or_space(date: str, sep: str, serial: int,
+                                                      before: str, after: str) -> None:
+    text = f"{before}{date}{sep}{serial:04d}{after}"
+    assert "a CPR number" in _kinds(text), text
+    assert pc.match_substring_regex(pa.array([text]), PREFILTER)[0].as_py(), text
+
+
+@given(_DATES, _SEPARATORS, st.integers(0, 99999), *_AROUND)
+@settings(max_examples=300, deadline=None)
+def test_a_fodselsnummer_is_found_with_any_dash_or_space(date: str, sep: str, serial: int,
+                                                         before: str, after: str) -> None:
+    text = f"{before}{date}{sep}{serial:05d}{after}"
+    assert any(k.startswith("a fødselsnummer") for k in _kinds(text)), text
+
+
+def _grouped(digits: str, groups: tuple[int, ...], gap: str) -> str:
+    parts, start = [], 0
+    for size in groups:
+        parts.append(digits[start:start + size])
+        start += size
+    return gap.join(parts)
+
+
+_NUMBER = st.text("0123456789", min_size=7, max_size=7).flatmap(
+    lambda rest: st.sampled_from("23456789").map(lambda first: first + rest))
+_GROUPINGS = st.sampled_from([(2, 2, 2, 2), (4, 4), (3, 2, 3)])
+
+
+@given(_NUMBER, _GROUPINGS, st.sampled_from([" ", "\u00a0"]),
+       st.sampled_from(["", "+45 ", "+47 ", "0045 ", "(+47) ", "+45", "tlf. ", "Mobil: ",
+                        "telefon "]),
+       st.sampled_from(["", ".", ",", " eller", ")"]),
+       st.sampled_from(["", "Ring ", "(", "kontakt: "]))
+@settings(max_examples=500, deadline=None)
+def test_a_danish_or_norwegian_phone_number_is_found_in_its_usual_groupings(
+        number: str, groups: tuple[int, ...], gap: str, prefix: str, after: str,
+        before: str) -> None:
+    text = f"{before}{prefix}{_grouped(number, groups, gap)}{after}"
+    assert "a phone number" in _kinds(text), text
+    assert pc.match_substring_regex(pa.array([text]), PREFILTER)[0].as_py(), text
+
+
+@given(_NUMBER, st.sampled_from(["+45", "+47", "0047", "tlf ", "phone: "]))
+@settings(max_examples=200, deadline=None)
+def test_a_phone_number_run_together_is_found_after_a_country_code_or_a_word(
+        number: str, prefix: str) -> None:
+    assert "a phone number" in _kinds(f"{prefix}{number}"), prefix + number
+
+
+_USERS = st.from_regex(r"[a-z][a-z0-9]{1,8}(\.[a-z]{2,8})?", fullmatch=True).filter(
+    lambda user: user not in {"public", "default", "shared"})
+_HOME_PATHS = st.sampled_from([
+    "/home/{u}/data/raw.csv", "/Users/{u}/Desktop/svar.sav", "C:\\Users\\{u}\\Documents\\x.xlsx",
+    "D:/Users/{u}/x.csv", "C:\\\\Users\\\\{u}\\\\x.csv", "\\\\fileserver\\home$\\{u}\\x.sav",
+    "\\\\srv\\profiles\\{u}\\x", "/var/home/{u}/x", "/mnt/c/Users/{u}/x",
+    "C:\\Documents and Settings\\{u}\\x", "~{u}/data.csv", "file:///home/{u}/x.csv"])
+
+
+@given(_USERS, _HOME_PATHS, st.sampled_from(["", "see ", "'", "(", "fil: ", "path="]))
+@settings(max_examples=500, deadline=None)
+def test_any_users_home_or_profile_path_is_found(user: str, template: str,
+                                                 before: str) -> None:
+    text = before + template.format(u=user)
+    assert "a user's home folder" in _kinds(text), text
+    assert pc.match_substring_regex(pa.array([text]), PREFILTER)[0].as_py(), text
+
+
+@pytest.mark.parametrize("text", [
+    "020385–4411", "020385\u20114411", "2233 4455", "+45 2233 4455", "+4722334455",
+    "/home/kari.nordmann/survey/raw.csv", r"C:\Users\jens.hansen\Desktop\svar.sav",
+])
+def test_the_misses_reported_in_issue_14_are_found(text: str) -> None:
+    assert _kinds(text), text
+
+
+@pytest.mark.parametrize("text", [
+    "https://example.org/home/index.html", "/home/", "C:\\Users\\Public\\x", "/Users/Shared/x",
+    "2018-2022", "10 20 30 40 50", "n = 1234 5678", "0101 2020", "version 1.2 3",
+])
+def test_paths_and_numbers_that_are_nobodys_are_not_flagged(text: str) -> None:
+    assert _kinds(text) == [], (text, _kinds(text))

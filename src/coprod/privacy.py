@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
@@ -24,24 +24,85 @@ from .errors import PrivacyError
 if TYPE_CHECKING:
     import pyarrow as pa
 
-# ddmmyy-xxxx, with or without the hyphen (CPR); ddmmyyxxxxx (fødselsnummer, D- and H-numbers).
-CPR = re.compile(r"(?<![\w.,-])(\d{2})(\d{2})(\d{2})-?(\d{4})(?![\w-])")
-FODSELSNUMMER = re.compile(r"(?<![\w.,-])(\d{2})(\d{2})(\d{2})(\d{5})(?![\w-])")
+# The separators written between the date and the serial number of a CPR number or
+# fødselsnummer: a hyphen-minus, the hyphens and dashes a word processor or a PDF puts in its
+# place (hyphen, non-breaking hyphen, figure dash, en dash, minus sign), or a space. Not the em
+# dash, which sets off a clause rather than joins a number. The no-break spaces count as spaces: a
+# word processor puts them in to keep a number on one line.
+DASHES = "\\-\u2010\u2011\u2012\u2013\u2212"
+SPACES = " \u00a0\u202f"
+_S = f"[{SPACES}]"
+# ddmmyy-xxxx (CPR) and ddmmyy-xxxxx (fødselsnummer, D- and H-numbers), each also without the
+# separator. A number glued to a word, a decimal mark or a dash is part of something else.
+IDENTITY_NUMBER = re.compile(rf"(?<![\w.,{DASHES}])(\d{{2}})(\d{{2}})(\d{{2}})[{DASHES}{SPACES}]?"
+                             rf"(\d{{4}})(\d?)(?![\w{DASHES}])")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}", re.IGNORECASE)
-# Eight-digit Danish and Norwegian numbers written as a phone number: with a country code, or in
-# groups of two or of 3-2-3 digits. A bare eight-digit run is too common in data to flag.
-PHONE = re.compile(r"(?<![\w.,])(?:(?:\+|00)(?:45|47)[ -]?\d{2}[ -]?\d{2}[ -]?\d{2}[ -]?\d{2}"
-                   r"|\d{2} \d{2} \d{2} \d{2}|\d{3} \d{2} \d{3})(?![\w.,])")
-# Keeps every value the patterns above can match, and few others, so that a column of a million
-# values is sifted by Arrow (RE2, on the column as it is, without the GIL) and only the kept
-# values meet the Python patterns: six digits after the start or a character that is not an
-# ASCII word character or one of ".,-" (wider than the patterns' look-behind, whose \w is
-# Unicode: a superset); an "@" between letters, digits or "_.+-" (an "@" alone is in every
-# binary number that starts with 0x40); a digit, a space and a digit; a +45/+47/0045/0047
-# prefix. \p{Nd} is what Python's \d is, a decimal digit of any script, and \pL\pN hold what
-# its \w is besides "_".
-PREFILTER = (r"(?:^|[^0-9A-Za-z_.,-])\p{Nd}{6}|[\pL\pN_.+-]@[\pL\pN_-]|\p{Nd} \p{Nd}"
-             r"|(?:\+|00)4[57]")
+# Eight-digit Danish and Norwegian numbers written as a phone number:
+# - after a country code (+45, +47, 0045, 0047, also in brackets), in any grouping;
+# - after a word that says so ("tlf. 22334455"; tlf, tel, telefon, mobil, phone, ...), likewise;
+# - alone, in the groupings people write (22 33 44 55, 2233 4455, 223 34 455), beginning with 2-9
+#   as every Danish and Norwegian eight-digit number does (0 and 1 begin short codes), and not a
+#   slice of a longer run of numbers ("10 20 30 40 50").
+# A bare eight-digit run is too common in data (ids, dates written 20240315, counts) to flag
+# without one of these contexts, and so are groups joined by hyphens ("2018-2022").
+_GAP = f"[{SPACES}-]?"
+_EIGHT = rf"\d{{2}}{_GAP}\d{{2}}{_GAP}\d{{2}}{_GAP}\d{{2}}|\d{{3}}{_GAP}\d{{2}}{_GAP}\d{{3}}"
+_COUNTRY = rf"\(?(?:\+|00)4[57]\)?{_GAP}"
+_SAYS_PHONE = (r"(?<!\w)(?ai:tlf|tel(?:efon|ephone)?|phone|mob(?:il(?:e|telefon)?)?)"
+               rf"(?:\.?[ ]?(?ai:nr|nummer|no|number))?\.?:?[\t{SPACES}]*")
+_GROUPED = (rf"[2-9]\d{_S}\d{{2}}{_S}\d{{2}}{_S}\d{{2}}|[2-9]\d{{3}}{_S}\d{{4}}"
+            rf"|[2-9]\d{{2}}{_S}\d{{2}}{_S}\d{{3}}")
+PHONE = re.compile(rf"(?:(?<![\w.,+])(?P<country>{_COUNTRY}(?:{_EIGHT}))"
+                   rf"|{_SAYS_PHONE}(?P<said>(?:{_COUNTRY})?(?:{_EIGHT}))"
+                   rf"|(?<![\w.,])(?<!\d{_S})(?P<grouped>{_GROUPED})(?!{_S}\d))"
+                   r"(?!\w|[.,]\d)")
+# Somebody's home folder, which holds their user name, in any system's spelling: /home/<user>
+# (also below a mount: /var/home/, /mnt/c/Users/), macOS /Users/<user>, Windows C:\Users\<user>
+# (any drive, either slash, Documents and Settings too, and the doubled backslashes of JSON), a
+# \Users\ folder on a share, a UNC home share \\server\home$\<user>, and ~<user>/. A POSIX path
+# begins at the start, after a space, quote, bracket or list separator, or after file://:
+# "/home/" or "~user" inside a URL (https://example.org/home/) names a web page, not somebody's
+# folder. The shared folders (Public, Default, All Users, macOS Shared) are nobody's, and /root is
+# not a person's: neither is flagged.
+# (A folder of a POSIX path holds none of the characters it may begin after, and a run of
+# backslashes is tried from its first: the paths tried from each beginning never overlap, so the
+# search stays linear in the text.)
+_BEFORE_PATH = r"\s\"'`(\[{<>=:;,|"
+_USER = r"(?!(?ai:public|default(?: user)?|all users|shared)(?![\w.-]))\w[\w.-]*"
+HOME = re.compile(
+    rf"(?<!\w)[A-Za-z]:[\\/]+(?ai:users|documents and settings)[\\/]+{_USER}"
+    rf"|(?<!\\)\\{{2,}}[^\\/\s]+\\+(?ai:homes?|users|profiles?)\$?\\+{_USER}"
+    rf"|(?<!\\)\\+(?ai:users|documents and settings)\\+{_USER}"
+    rf"|(?:(?<=file://)|(?<![^{_BEFORE_PATH}]))(?:/[^{_BEFORE_PATH}/\\]+)*?/(?:home|Users)/{_USER}"
+    rf"|(?<![^{_BEFORE_PATH}])~(?![\d_])\w[\w.-]+/")
+
+# A sieve for each pattern, for RE2 (Arrow), keeping every value the pattern can match and few
+# others: a column of a million values is sifted by Arrow (on the column as it is, without the
+# GIL) and only the kept values meet the Python patterns, each value only those whose sieve kept
+# it. Each sieve loosens its pattern: a look-behind becomes "the start or a character that is not
+# an ASCII word character" (the patterns' \w is Unicode: wider, so the sieve keeps more), \p{Nd}
+# is what Python's \d is (a decimal digit of any script), \pL\pN hold what its \w is besides "_",
+# and RE2's (?i) folds more than the patterns' ASCII-only (?ai), never less.
+_NS = r"[ \x{a0}\x{202f}]"
+SIEVES = {
+    # ten digits, a separator allowed after the sixth
+    "identity number": r"(?:^|[^0-9A-Za-z_.,-])\p{Nd}{6}"
+                       r"[-\x{2010}-\x{2013}\x{2212} \x{a0}\x{202f}]?\p{Nd}{4}",
+    # an "@" between letters, digits or "_.+-" (an "@" alone is in every binary number that
+    # starts with 0x40)
+    "e-mail": r"[\pL\pN_.+-]@[\pL\pN_-]",
+    # a country code; a word that says phone and a digit; the three groupings of a bare number
+    "phone": r"(?:^|[^0-9A-Za-z_])(?:\+|00)4[57]"
+             r"|(?:^|[^0-9A-Za-z_])(?i:tlf|tel(?:efon|ephone)?|phone|mob(?:il(?:e|telefon)?)?)"
+             r"(?i:\.? ?(?:nr|nummer|no|number))?\.?:?[\t \x{a0}\x{202f}]*\(?\+?\p{Nd}"
+             rf"|(?:^|[^0-9A-Za-z_.,])(?:[2-9]\p{{Nd}}{_NS}\p{{Nd}}{{2}}{_NS}\p{{Nd}}{{2}}{_NS}"
+             rf"\p{{Nd}}{{2}}|[2-9]\p{{Nd}}{{3}}{_NS}\p{{Nd}}{{4}}"
+             rf"|[2-9]\p{{Nd}}{{2}}{_NS}\p{{Nd}}{{2}}{_NS}\p{{Nd}}{{3}})",
+    # a users, home or profiles folder between slashes; "~" and a letter
+    "home folder": r"(?i:[\\/](?:users|homes?|profiles?|documents and settings)\$?[\\/])"
+                   r"|~[\pL\pN]",
+}
+PREFILTER = "|".join(SIEVES.values())
 NOT_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f\ufffd]+")
 
 
@@ -58,11 +119,14 @@ class Hit:
 
 
 def _is_date(day: int, month: int, year: int) -> bool:
-    try:
-        date(1900 + year, month, day)
-    except ValueError:
-        return False
-    return True
+    """Whether day.month.yy is a date in some century: 29.02.00 is one (2000 was a leap year)."""
+    for century in (1900, 2000):
+        try:
+            date(century + year, month, day)
+        except ValueError:
+            continue
+        return True
+    return False
 
 
 def _cpr(match: re.Match) -> str | None:
@@ -78,29 +142,66 @@ def _fodselsnummer(match: re.Match) -> str | None:
         month -= 40  # H-number
     if not _is_date(day, month, year):
         return None
-    digits = [int(c) for c in match.group(0)]
+    digits = [int(c) for c in "".join(match.groups())]  # without the separator
     k1 = 11 - sum(w * d for w, d in zip((3, 7, 6, 1, 8, 9, 4, 5, 2), digits, strict=False)) % 11
     k2 = 11 - sum(w * d for w, d in zip((5, 4, 3, 2, 7, 6, 5, 4, 3, 2), digits, strict=False)) % 11
     valid = (k1 % 11, k2 % 11) == (digits[9], digits[10])
     return "a fødselsnummer (control digits valid)" if valid else "a fødselsnummer"
 
 
-def scan_text(text: str, local: tuple[str, ...] = ()) -> Iterator[tuple[str, str]]:
-    """(kind, matched text) for everything in ``text`` that looks personal, or names a local
-    path (the package folder or the home folder of whoever builds it)."""
-    for path in local:
-        if path in text:
-            yield "a local path", path
-    for match in FODSELSNUMMER.finditer(text):
-        if kind := _fodselsnummer(match):
+def _identity_numbers(text: str, local: list[tuple[int, int]]) -> Iterator[tuple[str, str]]:
+    for match in IDENTITY_NUMBER.finditer(text):
+        if kind := (_fodselsnummer if match.group(5) else _cpr)(match):
             yield kind, match.group(0)
-    for match in CPR.finditer(text):
-        if kind := _cpr(match):
-            yield kind, match.group(0)
+
+
+def _emails(text: str, local: list[tuple[int, int]]) -> Iterator[tuple[str, str]]:
     for match in EMAIL.finditer(text):
         yield "an e-mail address", match.group(0)
-    for match in PHONE.finditer(text):
-        yield "a phone number", match.group(0)
+
+
+def _phones(text: str, local: list[tuple[int, int]]) -> Iterator[tuple[str, str]]:
+    for match in PHONE.finditer(text):  # the number, with its country code but not the word
+        yield "a phone number", match["country"] or match["said"] or match["grouped"]
+
+
+def _home_folders(text: str, local: list[tuple[int, int]]) -> Iterator[tuple[str, str]]:
+    for match in HOME.finditer(text):
+        # a local path already reported (the builder's own home folder) is not reported again
+        if not any(start < match.end() and match.start() < end for start, end in local):
+            yield "a user's home folder", match.group(0)
+
+
+_FINDERS = {"identity number": _identity_numbers, "e-mail": _emails, "phone": _phones,
+            "home folder": _home_folders}
+
+
+def scan_text(text: str, local: tuple[str, ...] = (),
+              patterns: Collection[str] = tuple(SIEVES)) -> Iterator[tuple[str, str]]:
+    """(kind, matched text) for everything in ``text`` that looks personal, or names a local
+    path (the package folder or the home folder of whoever builds it). ``patterns`` (names of
+    ``SIEVES``) limits the search to those whose sieve kept the text."""
+    spans = []
+    for path in local:
+        start = text.find(path)
+        if start >= 0:
+            yield "a local path", path
+        while start >= 0:
+            spans.append((start, start + len(path)))
+            start = text.find(path, start + 1)
+    for name, find in _FINDERS.items():
+        if name in patterns:
+            yield from find(text, spans)
+
+
+def _patterns(values: pa.Array) -> list[frozenset[str]]:
+    """For each kept value, the names of the sieves that keep it: a pass of RE2 a sieve, over
+    the few kept values only."""
+    import pyarrow.compute as pc
+
+    kept = [pc.match_substring_regex(values, sieve).to_pylist() for sieve in SIEVES.values()]
+    return [frozenset(name for name, keep in zip(SIEVES, row, strict=True) if keep)
+            for row in zip(*kept, strict=True)]
 
 
 def _kept(values: pa.Array | pa.ChunkedArray, local: tuple[str, ...]
@@ -118,17 +219,18 @@ def _kept(values: pa.Array | pa.ChunkedArray, local: tuple[str, ...]
 
 
 def _candidates(columns: Mapping[str, pa.ChunkedArray], local: tuple[str, ...]
-                ) -> dict[str, list[str]]:
-    """The distinct values of each string column that the prefilter (or a local path) keeps;
-    the columns are sifted on two threads."""
+                ) -> dict[str, list[tuple[str, frozenset[str]]]]:
+    """The distinct values of each string column that the prefilter (or a local path) keeps,
+    each with the patterns to look for in it; the columns are sifted on two threads."""
     import pyarrow.compute as pc
 
-    def sift(values: pa.ChunkedArray) -> list[str]:
+    def sift(values: pa.ChunkedArray) -> list[tuple[str, frozenset[str]]]:
         sample = values.slice(0, 1 << 16)
         if pc.count_distinct(sample).as_py() < len(sample) // 2:
             values = pc.unique(values)  # a few hundred places among a million rows: sift those
-        kept = pc.filter(values, _kept(values, local))
-        return sorted(v for v in pc.unique(kept).to_pylist() if v is not None)
+        kept = pc.drop_null(pc.unique(pc.filter(values, _kept(values, local))))
+        return sorted(zip(kept.to_pylist(), _patterns(kept), strict=True),
+                      key=lambda candidate: candidate[0])
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         return dict(zip(columns, pool.map(sift, columns.values()), strict=True))
@@ -153,8 +255,8 @@ def scan_table(name: str, table: pa.Table, local: tuple[str, ...] = ()) -> Itera
         if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
             strings[field.name] = column
     for column, values in _candidates(strings, local).items():
-        for value in values:
-            for kind, text in scan_text(value, local):
+        for value, patterns in values:
+            for kind, text in scan_text(value, local, patterns):
                 yield Hit(name, f"column {column}", kind, text)
 
 
@@ -166,6 +268,7 @@ def _scan_file(name: str, data: bytes, local: tuple[str, ...]) -> Iterator[Hit]:
         yield from scan_table(name, pq.ParquetFile(io.BytesIO(data)).read(), local)
         return
     import polars as pl
+    import pyarrow.compute as pc
 
     # Runs of text between control characters (and bytes that are not UTF-8): no pattern
     # matches across one, and in a binary export (.sav, .dta) the runs are its strings.
@@ -173,12 +276,14 @@ def _scan_file(name: str, data: bytes, local: tuple[str, ...]) -> Iterator[Hit]:
                 data.decode("utf-8", "replace").splitlines(), start=1)
             for run in NOT_TEXT.split(line) if run]
     # (Made by polars: pa.array on Python strings would import pandas, half a second.)
-    texts = pl.Series([run for _, run in runs], dtype=pl.String)
-    kept = _kept(texts.to_arrow(compat_level=pl.CompatLevel.oldest()), local).to_pylist()
-    for (number, run), keep in zip(runs, kept, strict=True):  # the sieve, as for columns
-        if keep:
-            for kind, found in scan_text(run, local):
-                yield Hit(name, f"line {number}", kind, found)
+    texts = pl.Series([run for _, run in runs], dtype=pl.String).to_arrow(
+        compat_level=pl.CompatLevel.oldest())
+    indices = pc.indices_nonzero(_kept(texts, local))  # the sieve, as for columns
+    kept = texts.take(indices)
+    for index, run, patterns in zip(indices.to_pylist(), kept.to_pylist(), _patterns(kept),
+                                    strict=True):
+        for kind, found in scan_text(run, local, patterns):
+            yield Hit(name, f"line {runs[index][0]}", kind, found)
 
 
 def local_paths(root: Path) -> tuple[str, ...]:
