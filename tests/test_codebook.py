@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import NO_SOURCE, write_yaml
+from conftest import NO_SOURCE, YES_NO, write_yaml
 from coprod.codebook import load_codebooks
 from coprod.errors import ConfigError
 
@@ -178,3 +178,153 @@ def test_a_not_asked_mapping_may_give_its_reason(tiny: Path) -> None:
         load_codebooks(tiny / "schemas")
     assert "mappings.partner.not_asked" in str(error.value)
     assert "should be 'not_asked'" not in str(error.value)
+
+
+# --- checked when they load (issue 14): each message names the file and the line -------------
+
+
+def _error(tiny: Path) -> str:
+    with pytest.raises(ConfigError) as info:
+        load_codebooks(tiny / "schemas")
+    return str(info.value)
+
+
+def _line(path: Path, text: str) -> int:
+    return next(number for number, line in enumerate(
+        path.read_text(encoding="utf-8").splitlines(), start=1) if text in line)
+
+
+@pytest.mark.parametrize(("pattern", "why"), [
+    (r"^(\d{4}$", "unclosed group"),
+    (r"^(?=0)\d{4}$", "look-around"),
+    (r"^(\d)\1\d{2}$", "backreferences"),
+])
+def test_a_pattern_the_validation_engine_cannot_read_is_refused(
+        tiny: Path, pattern: str, why: str) -> None:
+    variables = {**NO_SOURCE["variables"],
+                 "kommunenr": {"type": "string", "label": "Kommune", "pattern": pattern}}
+    _rewrite_source(tiny, variables=variables)
+    message = _error(tiny)
+    assert "no-things-2018.yaml: variables.kommunenr.pattern" in message
+    assert why in message and "Rust's regex crate" in message
+    assert f"(line {_line(_source_file(tiny), 'pattern:')})" in message
+
+
+def test_a_pattern_in_the_engines_dialect_loads(tiny: Path) -> None:
+    variables = {**NO_SOURCE["variables"],
+                 "kommunenr": {"type": "string", "label": "Kommune", "pattern": r"^\p{N}{4}$"}}
+    _rewrite_source(tiny, variables=variables)
+    assert load_codebooks(tiny / "schemas").sources["no-things-2018"].variables[
+        "kommunenr"].pattern == r"^\p{N}{4}$"
+
+
+@pytest.mark.parametrize("what", ["code", "value"])
+def test_two_categories_with_the_same_code_or_value_are_refused(tiny: Path, what: str) -> None:
+    path, table = _table(tiny)
+    categories = [dict(c) for c in table["variables"]["partner"]["categories"]]
+    categories[1][what] = categories[0][what]
+    table["variables"]["partner"]["categories"] = categories
+    write_yaml(path, table)
+    message = _error(tiny)
+    assert "things.yaml: variables.partner" in message
+    assert f"have the same {what} {categories[0][what]!r}" in message
+    assert "(line " in message
+
+
+def test_a_category_code_of_a_missing_reason_is_refused(tiny: Path) -> None:
+    path, table = _table(tiny)
+    table["variables"]["partner"]["categories"] = [
+        {**table["variables"]["partner"]["categories"][0]},
+        {**table["variables"]["partner"]["categories"][1], "code": -2}]
+    write_yaml(path, table)
+    message = _error(tiny)
+    assert "variables.partner.categories: 'no' has the code -2" in message
+    assert "'dont_know'" in message and "(line " in message
+
+
+@pytest.mark.parametrize("where", ["values", "missing", "recode"])
+def test_codes_that_are_one_code_once_read_are_refused(tiny: Path, where: str) -> None:
+    text = _source_file(tiny).read_text(encoding="utf-8")
+    # the fixture's YAML writes the codes as numbers; the text "1" (or "9") beside 1 is one code
+    if where == "recode":
+        old, new = "1: 'yes'", "1: 'yes'\n      '1': 'no'"
+        assert old in text
+        text = text.replace(old, new, 1)
+    else:
+        data = yaml.safe_load(text)
+        codes = data["variables"]["samarbeid"][where]
+        codes[" 9" if where == "missing" else "1"] = "dont_know" if where == "missing" else "Ja"
+        write_yaml(_source_file(tiny), data)
+        text = None
+    if text is not None:
+        _source_file(tiny).write_text(text, encoding="utf-8")
+    message = _error(tiny)
+    assert "no-things-2018.yaml:" in message and "are the same code" in message
+    assert "(line " in message
+
+
+def test_a_variable_derived_from_itself_is_refused(tiny: Path) -> None:
+    path, table = _table(tiny)
+    table["variables"]["collab_any"]["derive"] = {"any_of": ["collab", "collab_any"]}
+    write_yaml(path, table)
+    message = _error(tiny)
+    assert "things.yaml: variables.collab_any.derive: collab_any is derived from itself " \
+           "(collab_any → collab_any)" in message
+    lines = path.read_text(encoding="utf-8").splitlines()
+    start = lines.index("  collab_any:")
+    derive = next(n for n in range(start, len(lines)) if lines[n].strip() == "derive:")
+    assert f"(line {derive + 1})" in message
+
+
+def test_a_cycle_of_derivations_is_refused(tiny: Path) -> None:
+    path, table = _table(tiny)
+    variables = table["variables"]
+    variables["size_class"]["derive"] = {"classes_of": "size", "upper_bounds": [10]}
+    variables["collab"] = {**variables["collab"], "categories": [dict(c) for c in YES_NO],
+                           "derive": {"any_of": ["partner", "collab_any"]}}
+    write_yaml(path, table)
+    message = _error(tiny)
+    assert "is derived from itself (collab → collab_any → collab)" in message \
+        or "is derived from itself (collab_any → collab → collab_any)" in message
+    assert "(line " in message
+
+
+def _package(root: Path) -> tuple[Path, dict]:
+    path = root / "schemas" / "package.yaml"
+    return path, yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def test_crosswalks_that_go_round_in_a_circle_are_refused(tiny: Path) -> None:
+    path, package = _package(tiny)
+    package["municipality_references"]["no-2020"] = {
+        **package["municipality_references"]["no-2018"], "vintage": "2020"}
+    walk = {"file": "reference/no_walk.csv", "from_column": "a", "to_column": "b"}
+    package["municipality_crosswalks"] = [{"from": "no-2018", "to": "no-2020", **walk},
+                                          {"from": "no-2020", "to": "no-2018", **walk}]
+    write_yaml(path, package)
+    message = _error(tiny)
+    assert "package.yaml: municipality_crosswalks: the crosswalks go round in a circle " \
+           "(no-2018 → no-2020 → no-2018)" in message
+    assert "(line " in message
+
+
+def test_crosswalks_between_countries_or_two_from_one_vintage_are_refused(tiny: Path) -> None:
+    path, package = _package(tiny)
+    walk = {"file": "reference/no_walk.csv", "from_column": "a", "to_column": "b"}
+    package["municipality_crosswalks"] = [{"from": "no-2018", "to": "dk-2007", **walk}]
+    write_yaml(path, package)
+    assert "are classifications of different countries" in _error(tiny)
+    package["municipality_references"]["no-2020"] = {
+        **package["municipality_references"]["no-2018"], "vintage": "2020"}
+    package["municipality_crosswalks"] = [{"from": "no-2018", "to": "no-2020", **walk}] * 2
+    write_yaml(path, package)
+    assert "two crosswalks lead on from 'no-2018'" in _error(tiny)
+
+
+@pytest.mark.parametrize("name", ["../../x", "Size", "size class", "ålder"])
+def test_harmonized_variable_names_are_slugs(tiny: Path, name: str) -> None:
+    path, table = _table(tiny)
+    table["variables"][name] = table["variables"].pop("size")
+    write_yaml(path, table)
+    message = _error(tiny)
+    assert "things.yaml: variables" in message and "should match pattern" in message

@@ -36,6 +36,7 @@ from pydantic import (
     RootModel,
     Tag,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -49,6 +50,35 @@ Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 SOURCE_ID = re.compile(r"^(?P<country>[a-z]{2})-(?P<survey>[a-z]+)-(?P<wave>\d{4})$")
 # A BCP 47 language tag as the site's lang attributes take it: en, da, nb, sv, se, ...
 Language = Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
+
+
+def _same_codes(codes: Iterable[object], what: str) -> None:
+    """Refuse two codes that are one code once read: 1 and "1" (YAML's number and text), or
+    " 1" and "1". A file's value is read one way, so one of the two would never apply."""
+    seen: dict[str, object] = {}
+    for code in codes:
+        key = str(code).strip()
+        if key in seen:
+            raise ValueError(f"{what} {seen[key]!r} and {code!r} are the same code (a number and "
+                             "a text, or the same text with spaces, are one code); keep one")
+        seen[key] = code
+
+
+def _regex(pattern: str) -> str:
+    """A pattern the validation engine reads: polars, whose regular expressions are those of
+    Rust's regex crate. A pattern it cannot read would be a check that is silently off."""
+    import polars as pl
+
+    try:
+        pl.select(pl.lit("").str.contains(pattern))
+    except pl.exceptions.ComputeError as exc:
+        why = next((line.removeprefix("error: ") for line in str(exc).splitlines()
+                    if line.startswith("error: ")), str(exc).splitlines()[0])
+        raise ValueError(f"pattern {pattern!r} cannot be used: {why}. Patterns are regular "
+                         "expressions of Rust's regex crate (the dialect polars reads): "
+                         "\\d, \\p{L}, [a-z], {n,m}, anchors and groups, but no look-ahead, "
+                         "look-behind or back-references") from None
+    return pattern
 
 
 class Model(BaseModel):
@@ -239,6 +269,14 @@ class HarmonizedVariable(Model):
     def _categories(self) -> HarmonizedVariable:
         if (self.type == "categorical") != bool(self.categories):
             raise ValueError("categories are required for, and only for, type categorical")
+        for what in ("value", "code"):
+            seen: dict[object, str] = {}
+            for category in self.categories:
+                key = getattr(category, what)
+                if key in seen:
+                    raise ValueError(f"categories {seen[key]!r} and {category.value!r} have the "
+                                     f"same {what} {key!r}; each category needs its own")
+                seen[key] = category.value
         if isinstance(self.derive, ClassesOf) and len(self.categories) != len(
                 self.derive.upper_bounds) + 1:
             raise ValueError("classes_of needs one category more than upper_bounds")
@@ -282,7 +320,7 @@ class HarmonizedTable(Model):
     title: Labels
     description: Labels
     universe: Labels
-    variables: dict[str, HarmonizedVariable]
+    variables: dict[Slug, HarmonizedVariable]  # names of Parquet columns and site pages
     comparability: list[ComparabilityNote] = []
     summaries: list[Summary] = []
 
@@ -326,6 +364,17 @@ class SourceVariable(Model):
     pattern: str | None = None  # for strings, e.g. ^\d{4}$
     measure: Literal["nominal", "ordinal", "scale"] | None = None  # as SPSS declares it
     group: str | None = None  # the multiple-response set the variable belongs to
+
+    @field_validator("pattern")
+    @classmethod
+    def _pattern(cls, value: str | None) -> str | None:
+        return None if value is None else _regex(value)
+
+    @field_validator("values", "missing")
+    @classmethod
+    def _codes(cls, value: dict | None, info: ValidationInfo) -> dict | None:
+        _same_codes(value or (), f"{info.field_name}: codes")
+        return value
 
     @model_validator(mode="after")
     def _missing_labelled(self) -> SourceVariable:
@@ -388,6 +437,12 @@ class Mapping(Model):
     from_: str = Field(alias="from")
     recode: dict[Code, Slug] | None = None  # source code -> harmonized category value
     note: str | None = None
+
+    @field_validator("recode")
+    @classmethod
+    def _codes(cls, value: dict | None) -> dict | None:
+        _same_codes(value or (), "recode: codes")
+        return value
 
 
 class NotAsked(Model):
@@ -676,8 +731,21 @@ def _one_of(names: Iterable[str], what: str = "variables") -> str:
 
 def check_package(cb: Codebooks) -> None:
     """Raise ConfigError naming the first broken cross-reference between codebooks."""
+    _check_crosswalks(cb)
     for name, table in cb.tables.items():
         where = shown_path(cb.files[name])
+        _check_derivations(cb, name)
+        reasons = {m.code: m.value for m in cb.package.missing}
+        for var_name, var in table.variables.items():
+            for index, category in enumerate(var.categories):
+                if category.code in reasons:
+                    raise ConfigError(
+                        f"{where}: variables.{var_name}.categories: {category.value!r} has the "
+                        f"code {category.code}, which the exports give the missing reason "
+                        f"{reasons[category.code]!r}"
+                        + _line(cb, name, ("variables", var_name, "categories", index, "code")),
+                        hint="give categories codes of 0 or more; negative codes are the "
+                             "missing reasons' (schemas/package.yaml)")
         for var_name, var in table.variables.items():
             for other in var.combines:
                 if other not in table.variables:
@@ -713,6 +781,69 @@ def check_package(cb: Codebooks) -> None:
     _check_languages(cb)
     for source in cb.sources.values():
         _check_source(cb, source)
+
+
+def _line(cb: Codebooks, key: str, loc: tuple) -> str:
+    """" (line N)" for a setting of a codebook, where it is found."""
+    line = yaml_line(cb.files[key], loc)
+    return f" (line {line})" if line else ""
+
+
+def _check_derivations(cb: Codebooks, name: str) -> None:
+    """No variable derived from itself, directly or through others: the order of derivation
+    must exist."""
+    table = cb.tables[name]
+    state: dict[str, str] = {}  # visiting, done
+
+    def visit(var_name: str, path: list[str]) -> None:
+        if state.get(var_name) == "done" or var_name not in table.variables:
+            return  # an unknown name is reported by check_package
+        if state.get(var_name) == "visiting":
+            cycle = path[path.index(var_name):] + [var_name]
+            raise ConfigError(
+                f"{shown_path(cb.files[name])}: variables.{cycle[0]}.derive: {cycle[0]} is "
+                f"derived from itself ({' → '.join(cycle)})"
+                + _line(cb, name, ("variables", cycle[0], "derive")),
+                hint="derive each variable from others that are mapped, or derived from mapped "
+                     "ones")
+        state[var_name] = "visiting"
+        for other in table.variables[var_name].combines:
+            visit(other, [*path, var_name])
+        state[var_name] = "done"
+
+    for var_name in table.variables:
+        visit(var_name, [])
+
+
+def _check_crosswalks(cb: Codebooks) -> None:
+    """Each reference vintage has at most one crosswalk onwards, within its country, and
+    following them never comes back to where it began."""
+    refs = cb.package.municipality_references
+    walks = cb.package.municipality_crosswalks
+    where = shown_path(cb.files["package"])
+    onwards: dict[str, int] = {}
+    for index, walk in enumerate(walks):
+        at = _line(cb, "package", ("municipality_crosswalks", index))
+        if walk.from_ in onwards:
+            raise ConfigError(f"{where}: municipality_crosswalks: two crosswalks lead on from "
+                              f"{walk.from_!r}{at}",
+                              hint="keep one crosswalk from each vintage to the next")
+        if refs[walk.from_].country != refs[walk.to].country:
+            raise ConfigError(f"{where}: municipality_crosswalks: {walk.from_!r} and {walk.to!r} "
+                              f"are classifications of different countries{at}",
+                              hint="a crosswalk joins two vintages of one country's codes")
+        onwards[walk.from_] = index
+    for start in onwards:
+        seen, here = [start], start
+        while here in onwards:
+            here = walks[onwards[here]].to
+            if here in seen:
+                raise ConfigError(
+                    f"{where}: municipality_crosswalks: the crosswalks go round in a circle "
+                    f"({' → '.join([*seen[seen.index(here):], here])})"
+                    + _line(cb, "package", ("municipality_crosswalks", onwards[here])),
+                    hint="crosswalks lead from older vintages to newer ones, never back")
+            seen.append(here)
 
 
 def _check_any_of(where: str, name: str, var: HarmonizedVariable, rule: AnyOf,
