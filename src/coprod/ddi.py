@@ -11,8 +11,8 @@ import polars as pl
 
 from .codebook import Codebooks, Labels
 from .describe import lineage
+from .disclosure.tables import TablePlan
 from .pages import country_names
-from .summary import suppressed_counts
 
 NAMESPACE = "ddi:codebook:2_5"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -32,7 +32,11 @@ def _labels(parent: ET.Element, tag: str, labels: Labels, languages: list[str]) 
             _sub(parent, tag, text, lang=lang)
 
 
-def ddi_bytes(codebooks: Codebooks, tables: dict[str, pl.DataFrame]) -> bytes:
+def ddi_bytes(codebooks: Codebooks, tables: dict[str, pl.DataFrame],
+              plans: dict[str, TablePlan]) -> bytes:
+    """The DDI file. A category's frequency is the count over every source of the table,
+    published only where none of its sources' counts is suppressed (coprod.disclosure): a
+    pooled count would otherwise give the suppressed ones away."""
     package = codebooks.package
     root = ET.Element("codeBook", {"version": "2.5", "ID": package.name,
                                    XML_LANG: package.languages[0],
@@ -91,7 +95,8 @@ def ddi_bytes(codebooks: Codebooks, tables: dict[str, pl.DataFrame]) -> bytes:
                 _labels(element, "universe", var.universe, package.languages)
             if var.type == "categorical":
                 counts = dict(frame[var_name].cast(pl.String).value_counts().iter_rows())
-                hidden = suppressed_counts(counts, package.min_cell_size)
+                hidden = {k[2] for k in plans[name].hidden
+                          if k[0] == f"{name}.{var_name}"}
                 for category, is_missing in [(c, False) for c in var.categories] + [
                         (m, True) for m in missing]:
                     catgry = _sub(element, "catgry", **({"missing": "Y"} if is_missing else {}))

@@ -23,7 +23,8 @@ from .codebook import (
     SourceCodebook,
     is_not_asked,
 )
-from .summary import suppressed_counts
+from .disclosure import tables as disclosure
+from .disclosure.tables import TablePlan, counted_columns
 
 AVAILABLE, PARTIAL, NOT_ASKED = "available", "partial", "not_asked"
 
@@ -110,7 +111,7 @@ def availability(codebooks: Codebooks, table: str,
     major = {(v, s) for note in spec.comparability if note.severity == "major"
              for v in note.variables for s in note.sources}
     # Enum while harmonizing; Categorical once read back from Parquet for the site.
-    coded = {name: column for name, column in _counted_columns(spec).items()
+    coded = {name: column for name, column in counted_columns(spec).items()
              if isinstance(frame.schema[column], pl.Enum | pl.Categorical)}
     asked = (frame.group_by("source")
              .agg(pl.col(column).ne("not_asked").any().alias(name)
@@ -125,20 +126,11 @@ def availability(codebooks: Codebooks, table: str,
     return out
 
 
-def _counted_columns(spec: HarmonizedTable) -> dict[str, str]:
-    """variable → the column whose categories are counted: its missing-reason column, or the
-    variable itself when it is categorical (the missing reasons are among its categories)."""
-    return {name: f"{name}_missing" if var.missing_column else name
-            for name, var in spec.variables.items()
-            if var.type == "categorical" or var.missing_column}
-
-
 def frequencies(spec: HarmonizedTable, frame: pl.DataFrame,
-                min_n: int = 1) -> dict[str, dict[str, dict]]:
+                plan: TablePlan | None = None) -> dict[str, dict[str, dict]]:
     """variable → source → category (``<value>`` for a value) → rows, in sorted order; the
-    columns are counted in parallel. A count the site suppresses is null here too
-    (coprod.summary.suppressed_counts)."""
-    counted = _counted_columns(spec)
+    columns are counted in parallel. A count the plan suppresses (the site's too) is null."""
+    counted = counted_columns(spec)
     queries = [frame.lazy().group_by("source", column).len()
                .with_columns(pl.col(column).cast(pl.String)).sort("source", column)
                for column in counted.values()]
@@ -147,8 +139,8 @@ def frequencies(spec: HarmonizedTable, frame: pl.DataFrame,
         per_source: dict[str, dict[str, int]] = out.setdefault(name, {})
         for source_id, value, n in counts.iter_rows():
             per_source.setdefault(source_id, {})["<value>" if value is None else value] = n
-        for column in per_source.values():
-            for value in suppressed_counts(column, min_n):
+        for source_id, column in per_source.items():
+            for value in plan.column(spec.table, name, source_id) if plan else ():
                 column[value] = None
     return out
 
@@ -209,7 +201,8 @@ def codebook_document(codebooks: Codebooks, tables: MappingType[str, pl.DataFram
         spec = codebooks.tables[name]
         lineages = lineage(codebooks, name)
         available = availability(codebooks, name, frame)
-        counts = frequencies(spec, frame, package.min_cell_size if suppress else 1)
+        counts = frequencies(spec, frame, disclosure.plan(codebooks, name, frame) if suppress
+                             else None)
         document["tables"][name] = {
             "title": _labels(spec.title, languages),
             "description": _labels(spec.description, languages),

@@ -10,6 +10,7 @@ import polars as pl
 from .charts import Bar, bars, stacked
 from .codebook import Codebooks, HarmonizedTable, HarmonizedVariable, Mapping, Summary
 from .describe import availability, lineage
+from .disclosure.tables import VALUE, TablePlan
 from .harmonize import enum_of, missing_enum
 from .review import unreviewed
 from .summary import (
@@ -17,7 +18,7 @@ from .summary import (
     ShareCell,
     frequencies,
     numeric_summary,
-    suppressed_counts,
+    summary_base,
     weighted_distribution,
     weighted_share,
 )
@@ -65,16 +66,15 @@ def offered(codebooks: Codebooks, table: HarmonizedTable, name: str,
 
 
 def _category_rows(var: HarmonizedVariable, frame: pl.DataFrame, name: str,
-                   sources: list[str], codebooks: Codebooks, table: HarmonizedTable
-                   ) -> list[dict]:
+                   sources: list[str], codebooks: Codebooks, table: HarmonizedTable,
+                   plan: TablePlan) -> list[dict]:
     """A row per category (and missing reason in use): per source its count, and its
-    percentage among the valid answers, the base of the chart too. In a source with a
-    suppressed count, no percentage is shown: with the published total it would give the
-    suppressed counts away."""
+    percentage among the valid answers, the base of the chart too. The counts the plan
+    suppresses are not shown, and in a source with a suppressed count no percentage is shown:
+    with the published total it would narrow the suppressed counts down."""
     counts = frequencies(frame, name)
-    min_n = codebooks.package.min_cell_size
     missing = {m.value for m in codebooks.package.missing}
-    hidden = {s: suppressed_counts(counts.get(s, {}), min_n) for s in sources}
+    hidden = {s: plan.column(table.table, name, s) for s in sources}
     valid = {s: sum(n for c, n in counts.get(s, {}).items() if c not in missing)
              for s in sources}
     rows = []
@@ -115,14 +115,11 @@ def _category_chart(name: str, var: HarmonizedVariable, rows: list[dict], source
 
 
 def _missing_rows(name: str, frame: pl.DataFrame, sources: list[str],
-                  codebooks: Codebooks) -> list[dict]:
-    """Missing values by reason, per source; suppressed with the count of values as one
-    column (the rows add up to the source's published number of rows)."""
+                  codebooks: Codebooks, table: HarmonizedTable, plan: TablePlan) -> list[dict]:
+    """Missing values by reason, per source, as the plan suppresses them with the count of
+    values as one column (the rows add up to the source's published number of rows)."""
     counts = frequencies(frame, f"{name}_missing")
-    min_n = codebooks.package.min_cell_size
-    hidden = {s: suppressed_counts({"<value>": frame.filter(pl.col("source") == s)[name]
-                                    .count(), **{k: n for k, n in counts.get(s, {}).items()
-                                                 if k is not None}}, min_n) for s in sources}
+    hidden = {s: plan.column(table.table, name, s) for s in sources}
     rows = []
     for m in codebooks.package.missing:
         cells = [{"n": counts.get(s, {}).get(m.value, 0), "suppressed": m.value in hidden[s]}
@@ -132,8 +129,8 @@ def _missing_rows(name: str, frame: pl.DataFrame, sources: list[str],
     return rows
 
 
-def variable_pages(codebooks: Codebooks, table: HarmonizedTable, frame: pl.DataFrame
-                   ) -> list[dict]:
+def variable_pages(codebooks: Codebooks, table: HarmonizedTable, frame: pl.DataFrame,
+                   plan: TablePlan) -> list[dict]:
     sources = sorted(frame["source"].unique().to_list())
     lineages = lineage(codebooks, table.table)
     available = availability(codebooks, table.table, frame)
@@ -150,12 +147,16 @@ def variable_pages(codebooks: Codebooks, table: HarmonizedTable, frame: pl.DataF
             "categories": [], "numeric": {}, "missing": [], "chart": "",
         }
         if var.type == "categorical":
-            page["categories"] = _category_rows(var, frame, name, sources, codebooks, table)
+            page["categories"] = _category_rows(var, frame, name, sources, codebooks, table,
+                                                plan)
             page["chart"] = _category_chart(name, var, page["categories"], sources, codebooks)
         elif var.type in ("integer", "number") and name != "wave":
             page["numeric"] = numeric_summary(frame, name, codebooks.package.min_cell_size)
             if var.missing_column:
-                page["missing"] = _missing_rows(name, frame, sources, codebooks)
+                page["missing"] = _missing_rows(name, frame, sources, codebooks, table, plan)
+                for source, stats in page["numeric"].items():  # n is the count of values
+                    if VALUE in plan.column(table.table, name, source):
+                        stats["n"] = None
         pages.append(page)
     return pages
 
@@ -171,11 +172,15 @@ def _group_labels(table: HarmonizedTable, by: list[str], group: tuple[str, ...])
     return labels
 
 
+def _withheld(cell: ShareCell, withheld: bool) -> ShareCell:
+    return ShareCell(cell.group, cell.n, None, None, None, secondary=True) if withheld else cell
+
+
 def _share_summary(index: int, table: HarmonizedTable, spec: Summary, frame: pl.DataFrame,
-                   min_n: int, codebooks: Codebooks) -> dict:
+                   min_n: int, codebooks: Codebooks, withheld: set) -> dict:
     answers = tuple(c.value for c in table.variables[spec.outcome].categories)
-    cells = weighted_share(frame, spec.outcome, spec.by, min_n=min_n, positive=spec.positive,
-                           answers=answers)
+    cells = [_withheld(c, (c.group, "") in withheld) for c in weighted_share(
+        frame, spec.outcome, spec.by, min_n=min_n, positive=spec.positive, answers=answers)]
     rows = [(_group_labels(table, spec.by, c.group), c) for c in cells]
     shown = [(labels, c) for labels, c in rows if not c.not_asked]
     chart = bars([Bar(" · ".join(labels), c.percent, c.low, c.high) for labels, c in shown],
@@ -188,10 +193,14 @@ def _share_summary(index: int, table: HarmonizedTable, spec: Summary, frame: pl.
 
 
 def _distribution_summary(index: int, table: HarmonizedTable, spec: Summary,
-                          frame: pl.DataFrame, min_n: int, codebooks: Codebooks) -> dict:
+                          frame: pl.DataFrame, min_n: int, codebooks: Codebooks,
+                          withheld: set) -> dict:
     var = table.variables[spec.outcome]
     categories = [c.value for c in var.categories]
-    result = weighted_distribution(frame, spec.outcome, spec.by, categories, min_n=min_n)
+    result = [DistributionRow(r.group, r.n, tuple(
+        _withheld(c, (r.group, category) in withheld)
+        for category, c in zip(categories, r.cells, strict=True)))
+        for r in weighted_distribution(frame, spec.outcome, spec.by, categories, min_n=min_n)]
     # An answer that none of a group's sources offered is "not offered", not a measured 0 %.
     sources = {tuple(str(v) for v in key): group["source"].unique().to_list()
                for key, group in frame.group_by(spec.by)}
@@ -225,26 +234,25 @@ def _among(table: HarmonizedTable, spec: Summary) -> str:
     return "; ".join(parts)
 
 
-def summaries(codebooks: Codebooks, tables: dict[str, pl.DataFrame]) -> list[dict]:
+def summaries(codebooks: Codebooks, tables: dict[str, pl.DataFrame],
+              plans: dict[str, TablePlan]) -> list[dict]:
+    """The summary tables, with the percentages the plan withholds shown as suppressed."""
     min_n = codebooks.package.min_cell_size
     missing = [m.value for m in codebooks.package.missing]
     out = []
     for name, frame in tables.items():
         table = codebooks.tables[name]
-        for spec in table.summaries:
-            # Respondents whose grouping answer is missing are left out, like missing outcomes;
-            # so are those outside the base the table states.
-            answered = frame.filter(~pl.any_horizontal(
-                pl.col(b).cast(pl.String).is_in(missing) for b in spec.by))
-            for variable, values in spec.among.items():
-                answered = answered.filter(pl.col(variable).cast(pl.String).is_in(values))
+        for number, spec in enumerate(table.summaries):
+            answered = summary_base(frame, spec, missing)
+            withheld = {(group, category) for i, group, category in plans[name].withheld
+                        if i == number}
             # A table not split by wave pools its waves, and says so.
             waves = sorted(answered["wave"].unique().to_list())
             pooled = waves if "wave" not in spec.by and len(waves) > 1 else []
             build = _distribution_summary if spec.kind == "distribution" else _share_summary
             out.append({"table": name, "spec": spec, "pooled": pooled,
                         "among": _among(table, spec),
-                        **build(len(out), table, spec, answered, min_n, codebooks)})
+                        **build(len(out), table, spec, answered, min_n, codebooks, withheld)})
     return out
 
 

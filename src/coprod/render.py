@@ -26,6 +26,7 @@ from jinja2 import (
 from .codebook import Codebooks
 from .ddi import ddi_bytes
 from .describe import availability
+from .disclosure import tables as disclosure
 from .errors import ConfigError
 from .export import table_exports
 from .pages import (
@@ -175,6 +176,7 @@ def render_site(project: Project, codebooks: Codebooks,
     env = environment(project.templates)
     outputs = Outputs(project, staged or {})
     tables = _read_tables(outputs, codebooks)
+    plans = disclosure.plans(codebooks, tables)  # what every page and file leaves out
     files: dict[str, bytes] = {}
 
     downloads = []
@@ -192,7 +194,7 @@ def render_site(project: Project, codebooks: Codebooks,
             files[f"downloads/{filename}"] = data
             downloads.append(_download(f"downloads/{filename}", f"{title} ({kind})", mediatype,
                                        data))
-    data = ddi_bytes(codebooks, tables)
+    data = ddi_bytes(codebooks, tables, plans)
     files["downloads/codebook-ddi.xml"] = data
     downloads.append(_download("downloads/codebook-ddi.xml", "DDI-Codebook 2.5 XML of the "
                                "harmonized codebooks", "application/xml", data))
@@ -207,8 +209,13 @@ def render_site(project: Project, codebooks: Codebooks,
     report_bytes = outputs.read(project.reports / "validation.json")
     report = json.loads(report_bytes.decode("utf-8")) if report_bytes else None
     descriptor = outputs.read(project.datapackage)
-    pages_by_table = {name: variable_pages(codebooks, codebooks.tables[name], frame)
-                      for name, frame in tables.items()}
+    pages_by_table = {name: variable_pages(codebooks, codebooks.tables[name], frame,
+                                           plans[name]) for name, frame in tables.items()}
+    summary_tables = summaries(codebooks, tables, plans)
+    # The attacker's audit of everything published about the tables, before a page is made
+    disclosure.audit_site(codebooks, tables, pages_by_table, summary_tables,
+                          outputs.read(project.processed / "codebook.json"),
+                          files["downloads/codebook-ddi.xml"])
     package = codebooks.package
     languages = package.languages
     targets = {r.country: package.municipality_references[package.municipality_target.get(
@@ -247,7 +254,7 @@ def render_site(project: Project, codebooks: Codebooks,
          json_ld=_json_ld(codebooks, tables, downloads))
     page("variables.html", "variables.html", pages=pages_by_table)
     page("downloads.html", "downloads.html", downloads=downloads)
-    page("summary.html", "summary.html", summaries=summaries(codebooks, tables),
+    page("summary.html", "summary.html", summaries=summary_tables,
          interval=INTERVAL)
     matrices = {name: availability(codebooks, name, frame) for name, frame in tables.items()}
     page("availability.html", "availability.html", matrices=matrices,

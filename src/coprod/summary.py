@@ -13,8 +13,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import polars as pl
+
+if TYPE_CHECKING:
+    from .codebook import Summary
 
 Z95 = 1.959963984540054
 INTERVAL = "Wilson score interval with the effective sample size of the weights (Kish)"
@@ -50,20 +54,6 @@ class ShareCell:
     @property
     def suppressed(self) -> bool:
         return self.percent is None and not self.not_asked
-
-
-def suppressed_counts(counts: dict[str, int], min_n: int) -> set[str]:
-    """The counts of one column (a source's categories, missing reasons included) that are not
-    published: each from 1 to min_n − 1 (primary); and where that leaves one alone, the smallest
-    other non-zero count too (secondary), so that the column's total, which is published, does
-    not give it away. Suppressed cells all look alike where they are shown (◆), so that a reader
-    cannot tell the small one from its protector."""
-    hidden = {k for k, n in counts.items() if 0 < n < min_n}
-    shown = sorted((n, str(k)) for k, n in counts.items() if n >= min_n)
-    shown = [(n, next(k for k in counts if str(k) == key)) for n, key in shown]
-    if len(hidden) == 1 and shown:
-        hidden.add(shown[0][1])
-    return hidden
 
 
 def _hidden(cell: ShareCell, secondary: bool = False) -> ShareCell:
@@ -172,6 +162,16 @@ def numeric_summary(frame: pl.DataFrame, column: str,
             row = {"n": row["n"], "mean": None, "median": None, "low": None, "high": None}
         out[source] = row
     return out
+
+
+def summary_base(frame: pl.DataFrame, spec: Summary, missing: list[str]) -> pl.DataFrame:
+    """The rows a summary table is about: those inside the base it states (``among``), whose
+    grouping answers are not missing (like missing outcomes, they are left out)."""
+    base = frame.filter(~pl.any_horizontal(
+        pl.col(b).cast(pl.String).is_in(missing) for b in spec.by))
+    for variable, values in spec.among.items():
+        base = base.filter(pl.col(variable).cast(pl.String).is_in(values))
+    return base
 
 
 @dataclass(frozen=True)

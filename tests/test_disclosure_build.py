@@ -1,0 +1,155 @@
+"""The attacker's audit runs in every build: each kind of leak a tester found, planted into the
+demo's build by changing what one output publishes, stops the build with exit 4, names the
+table, the cell and what pins it, and publishes nothing. The plan the outputs follow leaves no
+leak in the demo (its build passes the audit in both tiers: tests/test_tiers.py)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+from conftest import copy_package
+from coprod import describe, pages, render
+from coprod.cli import main
+from coprod.disclosure import tables as disclosure
+from coprod.disclosure.tables import TablePlan, page_key
+
+WATCHED = ("processed", "datapackage.json", "build/site")
+
+
+def _snapshot(root: Path) -> dict[str, bytes]:
+    files = {}
+    for name in WATCHED:
+        path = root / name
+        paths = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+        files.update({p.relative_to(root).as_posix(): p.read_bytes() for p in paths})
+    return files
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = copy_package(tmp_path_factory.mktemp("audit") / "demo")
+    result = CliRunner().invoke(main, ["--root", str(root), "build"])
+    assert result.exit_code == 0, result.output
+    return root
+
+
+def _build_refused(root: Path, *expected: str) -> str:
+    before = _snapshot(root)
+    result = CliRunner().invoke(main, ["--root", str(root), "build", "--force"])
+    assert result.exit_code == 4, result.output
+    assert "Traceback" not in result.output and "Internal error" not in result.output
+    assert "Disclosure:" in result.output, result.output
+    for text in expected:
+        assert text in result.output, (text, result.output)
+    assert _snapshot(root) == before  # nothing published
+    return result.output
+
+
+def _primary_only(codebooks, name, frame) -> TablePlan:  # noqa: ANN001
+    """The old rule's first half: each small count hidden, nothing else."""
+    min_n = codebooks.package.min_cell_size
+    columns = disclosure.column_counts(codebooks, name, frame)
+    return TablePlan(frozenset(page_key(name, v, s, c) for (v, s), counts in columns.items()
+                               for c, n in counts.items() if 0 < n < min_n))
+
+
+def test_a_lone_suppressed_count_beside_its_total_is_caught(built: Path, monkeypatch) -> None:
+    """Complement: with the column's total published, one hidden count is the total minus the
+    others."""
+    monkeypatch.setattr(disclosure, "plan", _primary_only)
+    output = _build_refused(built, "rows of ")
+    assert "everything published puts it between" in output
+
+
+def test_percentages_beside_suppressed_counts_are_caught(built: Path, monkeypatch) -> None:
+    """Percentage rounding: a percentage of the valid answers shown in a column with suppressed
+    counts gives the hidden sum to within its rounding."""
+    original = pages._category_rows
+
+    def with_percentages(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        rows = original(*args, **kwargs)
+        valid = [sum(r["cells"][i]["n"] for r in rows if not r["missing"])
+                 for i in range(len(rows[0]["cells"]))] if rows else []
+        for row in rows:
+            for i, cell in enumerate(row["cells"]):
+                if not row["missing"] and not cell["suppressed"] and valid[i]:
+                    cell["percent"] = 100 * cell["n"] / valid[i]
+        return rows
+
+    monkeypatch.setattr(pages, "_category_rows", with_percentages)
+    _build_refused(built, " % in ", "everything published puts it between")
+
+
+def test_pooled_counts_of_suppressed_cells_are_caught(built: Path, monkeypatch) -> None:
+    """Pooled count: the DDI file's frequency of a category over all sources, where one source's
+    count is suppressed, is that count plus published ones."""
+    original = render.ddi_bytes
+    monkeypatch.setattr(render, "ddi_bytes", lambda codebooks, tables, plans: original(
+        codebooks, tables, {name: TablePlan() for name in plans}))
+    _build_refused(built, "codebook-ddi.xml: ")
+
+
+def test_an_extreme_of_one_respondent_is_caught(built: Path, monkeypatch) -> None:
+    """Single-respondent extreme: a minimum or maximum no other respondent reaches."""
+    original = pages.numeric_summary
+    monkeypatch.setattr(pages, "numeric_summary",
+                        lambda frame, column, min_n=1: original(frame, column, 1))
+    _build_refused(built, "is reached by 1 respondent(s), fewer than 5")
+
+
+def test_an_exact_small_count_in_a_download_is_caught(built: Path, monkeypatch) -> None:
+    """A small count published exactly in codebook.json, though the pages hide it."""
+    original = describe.frequencies
+    monkeypatch.setattr(describe, "frequencies",
+                        lambda spec, frame, plan=None: original(spec, frame, None))
+    _build_refused(built, "below the minimum cell size, is published exactly",
+                   "codebook.json: ")
+
+
+def test_the_plan_leaves_no_count_the_audit_can_pin(built: Path) -> None:
+    """What the demo publishes: no count from 1 to 4 anywhere in codebook.json, and every
+    suppressed count left at least min_cell_size possible values (the build passed the audit);
+    a column with a suppressed count has at least two."""
+    document = json.loads((built / "processed" / "codebook.json").read_text(encoding="utf-8"))
+    for table in document["tables"].values():
+        for variable in table["variables"].values():
+            for counts in variable.get("frequencies", {}).values():
+                shown = [n for n in counts.values() if n is not None]
+                assert all(n == 0 or n >= 5 for n in shown), (variable["name"], counts)
+                assert sum(n is None for n in counts.values()) != 1, (variable["name"], counts)
+
+
+def test_two_small_counts_that_sum_below_the_minimum_get_a_third_hidden(built: Path) -> None:
+    """The old rule hid a second count only beside a lone small one: 2 and 1 hidden beside 373
+    published leave 0 to 3 for each, four values. The plan hides a third."""
+    frame = pl.read_parquet(built / "processed" / "institutions.parquet")
+    from coprod import pipeline
+    from coprod.pages import with_categories
+    from coprod.project import Project
+
+    codebooks = pipeline.load(Project.at(built))
+    frame = with_categories(frame, codebooks.tables["institutions"], codebooks)
+    columns = disclosure.column_counts(codebooks, "institutions", frame)
+    plan = disclosure.plan(codebooks, "institutions", frame)
+    for (variable, source), counts in columns.items():
+        hidden = plan.column("institutions", variable, source)
+        small = {c for c, n in counts.items() if 0 < n < 5}
+        assert small <= hidden
+        # with the column's total published, each hidden count lies between 0 and their sum
+        assert not hidden or sum(counts[c] for c in hidden) >= 4, (variable, source, counts)
+        if small and sum(counts[c] for c in small) < 4:
+            assert hidden > small, (variable, source, counts, hidden)
+
+
+def test_the_demo_is_built_and_audited_again_from_scratch(built: Path, tmp_path: Path) -> None:
+    root = tmp_path / "again"
+    shutil.copytree(built, root)
+    result = CliRunner().invoke(main, ["--root", str(root), "build", "--force"])
+    assert result.exit_code == 0, result.output
+    assert _snapshot(root) == _snapshot(built)
