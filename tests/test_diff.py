@@ -95,3 +95,18 @@ def test_a_new_language_classification_and_rule_are_named() -> None:
         ("lineage", "patch", "`things.collab` in `no-things-2018`: rule now "
                              "'recode 1→yes, 0→no, 2→partly'")]
     assert result.bump == "minor"
+
+
+def test_a_count_suppressed_anew_is_named_not_taken_for_a_shift() -> None:
+    """A secondary suppression may hide a large count: it is left out of both sides of the
+    comparison (not taken as 0), and the change of suppression is named."""
+    old = _build({"no-things-2018": {"yes": 60, "no": 37, "dont_know": 3}},
+                 {"no-things-2018": "available"}, SOURCES)
+    hidden = _build({"no-things-2018": {"yes": 60, "no": None, "dont_know": None}},
+                    {"no-things-2018": "available"}, SOURCES)
+    result = compare(old, hidden, threshold=5)
+    assert [(c.kind, c.bump) for c in result.changes] == [("suppression", "patch")]
+    assert "the counts suppressed are now `dont_know`, `no` (were none)" in result.changes[0].text
+    moved = _build({"no-things-2018": {"yes": 30, "no": 67, "dont_know": None}},
+                   {"no-things-2018": "available"}, SOURCES)
+    assert "distribution" in [c.kind for c in compare(old, moved, threshold=5).changes]

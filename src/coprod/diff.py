@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -136,10 +137,15 @@ def _fields(descriptor: dict) -> dict[tuple[str, str], dict]:
             for f in r["schema"]["fields"]}
 
 
-def _shares(counts: dict[str, int | None]) -> dict[str, float]:
-    """Percentages of the published counts (a suppressed count, null, counts as 0: it is
-    small by design)."""
-    known = {k: v or 0 for k, v in counts.items()}
+def _listed(values: Iterable[str]) -> str:
+    return ", ".join(f"`{v}`" for v in sorted(values)) or "none"
+
+
+def _shares(counts: dict[str, int | None], hidden: set[str]) -> dict[str, float]:
+    """Percentages of the published counts, among the categories not in ``hidden`` (those
+    suppressed in either version: a suppressed count is not small by design, a secondary one
+    may be large, so that it is left out of both sides rather than taken as 0)."""
+    known = {k: v or 0 for k, v in counts.items() if k not in hidden}
     total = sum(known.values())
     return {k: 100 * v / total for k, v in known.items()} if total else {}
 
@@ -200,7 +206,14 @@ def compare(old: tuple[dict, dict], new: tuple[dict, dict], *,
             for sid, counts in entry.get("frequencies", {}).items():
                 if sid not in before:
                     continue
-                a, b = _shares(before[sid]), _shares(counts)
+                hidden = {k for k, v in [*before[sid].items(), *counts.items()] if v is None}
+                was = {k for k, v in before[sid].items() if v is None}
+                if was != {k for k, v in counts.items() if v is None}:
+                    add(Change("suppression", "patch",
+                               f"`{table}.{var}` in `{sid}`: the counts suppressed are now "
+                               f"{_listed(k for k, v in counts.items() if v is None)} (were "
+                               f"{_listed(was)})"))
+                a, b = _shares(before[sid], hidden), _shares(counts, hidden)
                 shift = sum(abs(a.get(k, 0) - b.get(k, 0)) for k in a.keys() | b.keys()) / 2
                 if shift > threshold:
                     add(Change("distribution", "major",
