@@ -173,3 +173,21 @@ def test_bump_sets_the_version_where_it_is_written(tiny: Path) -> None:
     assert "version: 0.2.0" in (tiny / "CITATION.cff").read_text(encoding="utf-8")
     assert _run(tiny, "bump", "major").output.startswith("Version 0.2.0 → 1.0.0")
     assert _run(tiny, "bump", "huge").exit_code == 2
+
+
+def test_version_names_the_tool_and_the_data_package(tmp_path: Path) -> None:
+    from importlib.metadata import version
+
+    import yaml
+
+    from conftest import PACKAGE_ROOT
+
+    result = CliRunner().invoke(main, ["--root", str(PACKAGE_ROOT), "--version"])
+    assert result.exit_code == 0, result.output
+    package = yaml.safe_load((PACKAGE_ROOT / "schemas" / "package.yaml").read_text("utf-8"))
+    assert result.output.splitlines() == [
+        f"coprod {version('coprod')} (the tool)",
+        f"data package {package['name']} {package['version']} ({PACKAGE_ROOT})"]
+    elsewhere = CliRunner().invoke(main, ["--root", str(tmp_path), "--version"])
+    assert elsewhere.exit_code == 0
+    assert "no data package here" in elsewhere.output

@@ -118,11 +118,36 @@ def progress() -> Iterator[Callable[[str], None]]:
         yield update
 
 
+def _version(click_ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """The tool's version, and the version of the data package it would work on: two things
+    that are released apart."""
+    if not value or click_ctx.resilient_parsing:
+        return
+    from importlib.metadata import version
+
+    import yaml
+
+    from .errors import CoprodError
+    from .project import Project
+
+    click.echo(f"coprod {version('coprod')} (the tool)")
+    root = click_ctx.params.get("root")
+    try:
+        project = Project.at(root) if root is not None else Project.find()
+        package = yaml.safe_load((project.schemas / "package.yaml").read_text(encoding="utf-8"))
+        click.echo(f"data package {package['name']} {package['version']} "
+                   f"({project.root})")
+    except (CoprodError, OSError, yaml.YAMLError, KeyError, TypeError):
+        click.echo("no data package here (pass --root before --version to name one)")
+    click_ctx.exit()
+
+
 @click.group(epilog=EXIT_CODES)
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path),
               help="The data package folder (default: the one you are in).")
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
-@click.version_option(package_name="coprod")
+@click.option("--version", is_flag=True, expose_value=False, callback=_version,
+              help="Show the tool's version and the data package's, and exit.")
 @click.pass_context
 def main(click_ctx: click.Context, root: Path | None, debug: bool) -> None:
     """Validate, harmonize, package and document the Nordic co-production surveys.
