@@ -10,11 +10,20 @@ fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check \
   -c constraints.txt -e ".[test]"
 
-# The browser tests (tests/test_browser.py) drive Debian's Chromium through Playwright, never a
-# browser of Playwright's own. Installed here when running as root or in CI; elsewhere those tests
-# skip without it, except in CI, where a missing browser fails them.
+# The browser tests (tests/test_browser.py) drive a system Chromium through Playwright, never a
+# browser of Playwright's own: $CHROMIUM if set, else Debian's /usr/bin/chromium, else
+# chromium, chromium-browser or google-chrome on PATH. When none is found, Debian's package is
+# installed where apt has it (as root, or in CI with sudo); elsewhere the browser tests skip,
+# except in CI, where a missing browser fails them.
 case "${CI:-}" in "" | 0 | false | False | FALSE | no) in_ci=0 ;; *) in_ci=1 ;; esac
-if [ ! -x /usr/bin/chromium ]; then
+find_chromium() {
+  if [ -n "${CHROMIUM:-}" ]; then echo "$CHROMIUM"; return; fi
+  if [ -x /usr/bin/chromium ]; then echo /usr/bin/chromium; return; fi
+  for name in chromium chromium-browser google-chrome google-chrome-stable; do
+    if command -v "$name" >/dev/null; then command -v "$name"; return; fi
+  done
+}
+if [ -z "$(find_chromium)" ]; then
   if [ "$(id -u)" = 0 ] || [ "$in_ci" = 1 ]; then
     as_root=()
     if [ "$(id -u)" != 0 ]; then
@@ -24,14 +33,24 @@ if [ ! -x /usr/bin/chromium ]; then
       fi
       as_root=(sudo -n)
     fi
-    echo "scripts/test.sh: installing Debian's chromium for the browser tests" >&2
-    "${as_root[@]}" apt-get update -qq
-    "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    if command -v apt-get >/dev/null; then "${as_root[@]}" apt-get update -qq; fi
+    # Debian has a chromium package; Ubuntu's of that name is a transitional one for a snap
+    if command -v apt-cache >/dev/null \
+        && apt-cache show chromium 2>/dev/null | grep -q '^Version:' \
+        && ! apt-cache show chromium 2>/dev/null | grep -qi 'snap'; then
+      echo "scripts/test.sh: installing Debian's chromium for the browser tests" >&2
+      "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium \
+        >/dev/null
+    else
+      echo "scripts/test.sh: no Chromium found and apt has no Debian chromium package here;" \
+        "set CHROMIUM to the path of a Chromium or Chrome" >&2
+    fi
   else
-    echo "scripts/test.sh: /usr/bin/chromium is missing, so the browser tests will be skipped;" \
-      "install it with: sudo apt-get update && sudo apt-get install -y chromium" >&2
+    echo "scripts/test.sh: no Chromium found, so the browser tests will be skipped; install" \
+      "it with: sudo apt-get update && sudo apt-get install -y chromium, or set CHROMIUM" >&2
   fi
 fi
+if [ -n "$(find_chromium)" ]; then export CHROMIUM="$(find_chromium)"; fi
 
 .venv/bin/python -m ruff check src tests tools
 .venv/bin/python -m pytest "$@"

@@ -29,9 +29,25 @@ from conftest import copy_package
 from coprod.cli import main
 
 IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-CHROMIUM = Path("/usr/bin/chromium")
-INSTALL_HINT = ("install Debian's Chromium with `sudo apt-get install chromium` "
-                "(scripts/test.sh does it when run as root or in CI)")
+
+
+def _chromium() -> Path:
+    """The Chromium to drive: $CHROMIUM, else Debian's /usr/bin/chromium, else one of the
+    names other systems give it, found on PATH (as scripts/test.sh looks for it)."""
+    if os.environ.get("CHROMIUM"):
+        return Path(os.environ["CHROMIUM"])
+    if Path("/usr/bin/chromium").exists():
+        return Path("/usr/bin/chromium")
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        if found := shutil.which(name):
+            return Path(found)
+    return Path("/usr/bin/chromium")
+
+
+CHROMIUM = _chromium()
+INSTALL_HINT = ("set CHROMIUM to a Chromium or Chrome, or install Debian's with `sudo apt-get "
+                "install chromium` (scripts/test.sh does it when run as root or in CI, where apt "
+                "has it)")
 # Root needs --no-sandbox; the rest keeps Chromium from calling home, so that every request
 # the tests see is one the site made.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
