@@ -129,3 +129,64 @@ def test_loading_guides(site: Path) -> None:
     assert pl.read_parquet(path)["collab"].dtype == pl.Categorical
     rows = duckdb.sql(f"SELECT DISTINCT collab FROM '{path}' ORDER BY ALL").fetchall()
     assert {r[0] for r in rows} == {"yes", "no", "dont_know", "refused"}
+
+
+def _ordinal(root: Path) -> None:
+    """Make the tiny package's size classes an ordinal variable."""
+    import yaml
+
+    from conftest import write_yaml
+
+    path = root / "schemas" / "harmonized" / "things.yaml"
+    table = yaml.safe_load(path.read_text(encoding="utf-8"))
+    table["variables"]["size_class"]["level"] = "ordinal"
+    write_yaml(path, table)
+
+
+def test_an_ordinal_variable_is_ordered_in_every_format(tiny: Path) -> None:
+    import json
+
+    import pyarrow.parquet as pq
+
+    _ordinal(tiny)
+    pipeline.build(Project(tiny), force=True)
+    schema = pq.read_schema(tiny / "processed" / "things.parquet")
+    assert schema.field("size_class").type.ordered
+    assert not schema.field("collab").type.ordered
+    assert schema.field("size_class").metadata[b"measure"] == b"ordinal"
+    assert schema.field("size").metadata[b"measure"] == b"scale"
+    # pandas sorts by the scale, the missing reasons after the categories
+    series = pq.read_table(tiny / "processed" / "things.parquet").to_pandas()["size_class"]
+    assert series.cat.ordered
+    assert list(series.cat.categories)[:3] == ["small", "large", "not_applicable"]
+    descriptor = json.loads((tiny / "datapackage.json").read_text(encoding="utf-8"))
+    fields = {f["name"]: f for r in descriptor["resources"] if "schema" in r
+              for f in r["schema"]["fields"]}
+    assert fields["size_class"]["categoriesOrdered"] is True
+    assert "categoriesOrdered" not in fields["collab"]
+    downloads = tiny / "build" / "site" / "downloads"
+    _, sav = pyreadstat.read_sav(str(downloads / "things.sav"), metadataonly=True)
+    assert (sav.variable_measure["size_class"], sav.variable_measure["collab"],
+            sav.variable_measure["size"], sav.variable_measure["size_missing"]) == (
+        "ordinal", "nominal", "scale", "nominal")
+    # codes and whole numbers without decimals, numbers with two
+    assert sav.original_variable_types["collab"] == "F2.0"
+    assert sav.original_variable_types["wave"] == "F5.0"
+    assert sav.original_variable_types["weight"] == "F8.2"
+    _, dta = pyreadstat.read_dta(str(downloads / "things.dta"), metadataonly=True)
+    assert dta.original_variable_types["collab"] == "%2.0f"
+    assert dta.original_variable_types["weight"] == "%9.2f"
+
+
+def test_level_ordinal_is_for_categories_only(tiny: Path) -> None:
+    import yaml
+
+    from conftest import write_yaml
+    from coprod.errors import ConfigError
+
+    path = tiny / "schemas" / "harmonized" / "things.yaml"
+    table = yaml.safe_load(path.read_text(encoding="utf-8"))
+    table["variables"]["size"]["level"] = "ordinal"
+    write_yaml(path, table)
+    with pytest.raises(ConfigError, match="level: ordinal is for categorical variables"):
+        pipeline.load(Project(tiny))

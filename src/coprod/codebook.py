@@ -264,11 +264,16 @@ class HarmonizedVariable(Model):
     categories: list[Category] = []
     derive: Derivation | None = None  # made by the tool for every source, not mapped per source
     required: bool = False  # every source must give a value (e.g. weights): no missing column
+    # of a categorical variable: ordinal when its categories are in an order that means
+    # something (codebook order, low to high or as the scale runs); nominal otherwise
+    level: Literal["nominal", "ordinal"] = "nominal"
 
     @model_validator(mode="after")
     def _categories(self) -> HarmonizedVariable:
         if (self.type == "categorical") != bool(self.categories):
             raise ValueError("categories are required for, and only for, type categorical")
+        if self.level == "ordinal" and self.type != "categorical":
+            raise ValueError("level: ordinal is for categorical variables (numbers are scales)")
         for what in ("value", "code"):
             seen: dict[object, str] = {}
             for category in self.categories:
@@ -290,6 +295,13 @@ class HarmonizedVariable(Model):
         if isinstance(self.derive, ClassesOf):
             return [self.derive.classes_of]
         return []
+
+    @property
+    def measure(self) -> str:
+        """Its measurement level as SPSS names it: nominal, ordinal or scale."""
+        if self.type == "categorical":
+            return self.level
+        return "scale" if self.type in ("integer", "number") else "nominal"
 
     @property
     def missing_column(self) -> bool:

@@ -98,6 +98,37 @@ def csv_bytes(frame: pl.DataFrame, table: HarmonizedTable, package: Package, *,
     return neutralized(out).write_csv().encode("utf-8")
 
 
+def _measures(table: HarmonizedTable, columns: list[str]) -> dict[str, str]:
+    """SPSS measurement levels: the codebook's for categories, scale for numbers, nominal for a
+    missing-reason column and for text."""
+    out = {}
+    for column in columns:
+        var, is_reason = _variable_of(table, column)
+        var = var or table.variables.get(column)
+        out[column] = "nominal" if var is None or is_reason else var.measure
+    return out
+
+
+def _formats(table: HarmonizedTable, coded: pl.DataFrame, kind: str) -> dict[str, str]:
+    """Display formats: whole numbers (codes, counts, the wave) without decimals, as wide as
+    their largest value; numbers with two decimals; text as stored."""
+    out = {}
+    for column in coded.columns:
+        var, is_reason = _variable_of(table, column)
+        dtype = coded.schema[column]
+        if dtype == pl.String:
+            continue
+        whole = is_reason or dtype.is_integer() or (var is not None and var.type in (
+            "categorical", "integer"))
+        if whole:
+            values = coded[column].drop_nulls()
+            width = max(len(str(int(values.abs().max()))) + 1 if len(values) else 1, 2)
+            out[column] = f"F{width}.0" if kind == "spss" else f"%{width}.0f"
+        else:
+            out[column] = "F8.2" if kind == "spss" else "%9.2f"
+    return out
+
+
 def sav_bytes(frame: pl.DataFrame, table: HarmonizedTable, package: Package) -> bytes:
     """SPSS .sav with variable labels, value labels and the missing codes declared user-missing."""
     import pyreadstat
@@ -110,7 +141,9 @@ def sav_bytes(frame: pl.DataFrame, table: HarmonizedTable, package: Package) -> 
         path = Path(tmp) / "table.sav"
         pyreadstat.write_sav(coded, str(path), column_labels=_column_labels(table, coded.columns),
                              variable_value_labels=labels,
-                             missing_ranges={c: [{"lo": low, "hi": high}] for c in labels})
+                             missing_ranges={c: [{"lo": low, "hi": high}] for c in labels},
+                             variable_measure=_measures(table, coded.columns),
+                             variable_format=_formats(table, coded, "spss"))
         data = bytearray(path.read_bytes())
     data[92:101], data[101:109] = b"01 Jan 00", b"00:00:00"  # SPSS's creation date and time
     return bytes(data)
@@ -141,7 +174,8 @@ def dta_bytes(frame: pl.DataFrame, table: HarmonizedTable, package: Package) -> 
         pyreadstat.write_dta(pl.DataFrame(columns), str(path), version=14,
                              column_labels=_column_labels(table, coded.columns),
                              variable_value_labels=labels,
-                             missing_user_values={c: sorted(letters.values()) for c in labels})
+                             missing_user_values={c: sorted(letters.values()) for c in labels},
+                             variable_format=_formats(table, coded, "stata"))
         raw = path.read_bytes()
     return re.sub(rb"<timestamp>\x11[^<]{17}</timestamp>",
                   b"<timestamp>\x11" + TIMESTAMP + b"</timestamp>", raw, count=1)

@@ -39,18 +39,22 @@ ARROW_TYPES = {"integer": pa.int64(), "number": pa.float64(), "string": pa.strin
 # Frictionless field types of the harmonized types that are not named alike
 FIELD_TYPES = {"month": "yearmonth"}
 DICTIONARY = pa.dictionary(pa.int16(), pa.string())
+# an ordinal variable's: its categories in codebook order, then the missing reasons, so that
+# readers that honour the flag (pandas, R's arrow) sort by the scale, not the alphabet
+ORDERED = pa.dictionary(pa.int16(), pa.string(), ordered=True)
 
 
 # --- Parquet -----------------------------------------------------------------------------------
 
 
-def _field_metadata(var: HarmonizedVariable, lineage: MappingType) -> dict[bytes, bytes]:
+def _field_metadata(var: HarmonizedVariable, lineage: MappingType,
+                    languages: list[str]) -> dict[bytes, bytes]:
     meta = {
         "label": var.label.get("en"),
-        "label_da": var.label.get("da"),
-        "label_nb": var.label.get("nb"),
+        **{f"label_{lang}": var.label.get(lang) for lang in languages if lang != "en"},
         "description": var.description.get("en") if var.description else "",
         "lineage": json.dumps(lineage, ensure_ascii=False, sort_keys=True),
+        "measure": var.measure,
     }
     if var.categories:
         meta["categories"] = json.dumps(
@@ -65,8 +69,10 @@ def arrow_schema(table: HarmonizedTable, package: Package,
     missing_meta = {b"label": b"Reason the value is missing",
                     b"categories": json.dumps([m.value for m in package.missing]).encode()}
     for name, var in table.variables.items():
-        dtype = DICTIONARY if var.type == "categorical" else ARROW_TYPES[var.type]
-        fields.append(pa.field(name, dtype, metadata=_field_metadata(var, lineage[name])))
+        dtype = ((ORDERED if var.level == "ordinal" else DICTIONARY)
+                 if var.type == "categorical" else ARROW_TYPES[var.type])
+        fields.append(pa.field(name, dtype, metadata=_field_metadata(var, lineage[name],
+                                                                     package.languages)))
         if var.missing_column:
             fields.append(pa.field(f"{name}_missing", DICTIONARY, metadata=missing_meta))
     meta = {b"package": package.name.encode(), b"version": package.version.encode(),
@@ -89,8 +95,9 @@ def to_arrow(frame: pl.DataFrame, schema: pa.Schema) -> pa.Table:
         if field.name in enums:
             categories = enums[field.name].categories.to_arrow(
                 compat_level=pl.CompatLevel.oldest()).cast(pa.string())
-            column = pa.chunked_array([pa.DictionaryArray.from_arrays(chunk, categories)
-                                       for chunk in column.chunks], field.type)
+            column = pa.chunked_array([pa.DictionaryArray.from_arrays(
+                chunk, categories, ordered=field.type.ordered) for chunk in column.chunks],
+                field.type)
         columns.append(column.cast(field.type))
     return pa.Table.from_arrays(columns, schema=schema)
 
@@ -115,6 +122,8 @@ def _field(name: str, var: HarmonizedVariable, package: Package) -> dict:
         field["categories"] = [{"value": c.value, "label": c.label.get("en")}
                                for c in (*var.categories, *package.missing)]
         field["missingCategories"] = [m.value for m in package.missing]
+        if var.level == "ordinal":
+            field["categoriesOrdered"] = True
     else:
         field["type"] = FIELD_TYPES.get(var.type, var.type)
     return field
