@@ -52,5 +52,51 @@ if [ -z "$(find_chromium)" ]; then
 fi
 if [ -n "$(find_chromium)" ]; then export CHROMIUM="$(find_chromium)"; fi
 
+# The R tests (tests/test_r.py) read the .sav and .dta downloads with R's haven package: Debian's
+# r-base-core and r-cran-haven. When Rscript or haven is missing, the missing ones are installed
+# where apt has them (as root, or in CI with sudo); elsewhere the R tests skip, except in CI,
+# where a missing R or haven fails them.
+has_r_haven() {
+  command -v Rscript >/dev/null \
+    && Rscript --vanilla -e "quit(status = !requireNamespace('haven', quietly = TRUE))" \
+      >/dev/null 2>&1
+}
+if ! has_r_haven; then
+  r_packages=(r-cran-haven)
+  if ! command -v Rscript >/dev/null; then r_packages=(r-base-core r-cran-haven); fi
+  if [ "$(id -u)" = 0 ] || [ "$in_ci" = 1 ]; then
+    as_root=()
+    if [ "$(id -u)" != 0 ]; then
+      if ! command -v sudo >/dev/null; then
+        echo "scripts/test.sh: installing R needs root: apt-get install -y ${r_packages[*]}" >&2
+        exit 1
+      fi
+      as_root=(sudo -n)
+    fi
+    r_available=()
+    if command -v apt-get >/dev/null && command -v apt-cache >/dev/null; then
+      "${as_root[@]}" apt-get update -qq
+      for package in "${r_packages[@]}"; do
+        if apt-cache show "$package" 2>/dev/null | grep -q '^Version:'; then
+          r_available+=("$package")
+        fi
+      done
+    fi
+    if [ "${#r_available[@]}" -gt 0 ]; then
+      echo "scripts/test.sh: installing ${r_available[*]} for the R tests" >&2
+      "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+        --no-install-recommends "${r_available[@]}" >/dev/null
+    fi
+    if ! has_r_haven; then
+      echo "scripts/test.sh: R with haven is still missing (needed: ${r_packages[*]}; apt" \
+        "here has: ${r_available[*]:-none}); install R and its haven package for the R tests" >&2
+    fi
+  else
+    echo "scripts/test.sh: R or its haven package is missing, so the R tests will be skipped;" \
+      "install them with: sudo apt-get update && sudo apt-get install -y r-base-core" \
+      "r-cran-haven" >&2
+  fi
+fi
+
 .venv/bin/python -m ruff check src tests tools
 .venv/bin/python -m pytest "$@"
