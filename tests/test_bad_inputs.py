@@ -11,13 +11,17 @@ whose report must list the problem for that source.
 from __future__ import annotations
 
 import codecs
+import gzip
 import json
 import os
 import shutil
+import signal
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from unittest import mock
 
 import polars as pl
 import pyreadstat
@@ -37,6 +41,8 @@ DK_FILE = "raw/dk/dk_institutioner_2018.sav"
 DK_ASSOC = "dk-associations-2018"
 DK_ASSOC_FILE = "raw/dk/dk_foreninger_2018.sav"
 NO_REFERENCE = "reference/no_kommuner_2018.csv"
+TABLE_FILE = "schemas/harmonized/institutions.yaml"
+JOURNAL = "build/.publish-journal.json"
 
 # --- how to break the demo package ------------------------------------------------------------
 
@@ -248,6 +254,176 @@ def _rename_header(old: str, new: str) -> Callable[[list[str]], None]:
     return change
 
 
+def edit_table(change: Callable[[dict], None], file: str = TABLE_FILE) -> Break:
+    """Edit a harmonized codebook (the institutions table's, by default)."""
+    def run(root: Path) -> None:
+        path = root / file
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        change(data)
+        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False),
+                        encoding="utf-8")
+    return run
+
+
+def english_label(variable: str, text: str) -> Break:
+    """A harmonized variable's English label, as a steward might paste it in."""
+    return edit_table(lambda d: d["variables"][variable]["label"].update(en=text))
+
+
+def write_file(relative: str, data: bytes | str) -> Break:
+    def run(root: Path) -> None:
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    return run
+
+
+def copy_file(source: str, target: str) -> Break:
+    return lambda root: shutil.copy(root / source, root / target)
+
+
+def folder_instead(relative: str) -> Break:
+    """A folder where a file is expected."""
+    def run(root: Path) -> None:
+        path = root / relative
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+        path.mkdir(parents=True)
+    return run
+
+
+def file_instead(relative: str) -> Break:
+    """A file where a folder is expected."""
+    def run(root: Path) -> None:
+        shutil.rmtree(root / relative, ignore_errors=True)
+        (root / relative).write_text("not a folder", encoding="utf-8")
+    return run
+
+
+def journal(record: Callable[[Path], object]) -> Break:
+    """A publication journal that no coprod run wrote (committed by mistake, or crafted)."""
+    def run(root: Path) -> None:
+        (root / JOURNAL).write_text(json.dumps(record(root)), encoding="utf-8")
+    return run
+
+
+# A change that makes every output new: the build then runs each stage and publishes.
+NEW_VERSION = edit_package(lambda d: d.update(version="9.9.9"))
+
+
+def _site_elsewhere(root: Path) -> None:
+    elsewhere = root.parent / "site-elsewhere"
+    shutil.move(root / "build" / "site", elsewhere)
+    (root / "build" / "site").symlink_to(elsewhere)
+
+
+def _lock_link(root: Path) -> None:
+    (root / "build" / ".lock").unlink(missing_ok=True)
+    (root / "build" / ".lock").symlink_to(root.parent / "elsewhere.lock")
+
+
+def _as_xlsx(root: Path) -> None:
+    """The Norwegian delivery saved as an Excel workbook, under its .csv name."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for line in read_lines(root)[:-1]:
+        book.active.append(line.split(";"))
+    book.save(root / NO_FILE)
+
+
+def _text_ids(frame: pl.DataFrame, _: dict) -> pl.DataFrame:
+    """respnr as text, the second row's id written with a leading zero ('01' after '1')."""
+    ids = frame["respnr"].cast(pl.Int64).cast(pl.String)
+    return frame.with_columns(pl.when(pl.int_range(pl.len()) == 1).then(pl.lit("01"))
+                              .otherwise(ids).alias("respnr"))
+
+
+def _string_id(source_id: str, name: str) -> Break:
+    return edit_codebook(source_id, lambda d: d["variables"][name].update(type="string"))
+
+
+# --- signals at moments of a build -------------------------------------------------------------
+# A real SIGINT (Ctrl-C) to this process at a chosen moment: Python raises KeyboardInterrupt
+# there, and coprod must stop with exit 130 and leave the previous outputs whole, with no journal
+# or staging behind. SIGTERM and SIGKILL end the process, so they are sent to builds run as
+# processes, at seeded moments, in tests/test_interrupt.py.
+
+Moment = Callable[[], AbstractContextManager]
+
+
+@contextmanager
+def _sigint() -> Iterator[None]:
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def ctrl_c_at(stage: str) -> Moment:
+    """Ctrl-C the moment the build reports that it begins `stage` (its progress line)."""
+    @contextmanager
+    def moment() -> Iterator[None]:
+        from coprod import cli
+
+        log = cli._log
+
+        reached = []
+
+        def hooked(message: str) -> None:
+            log(message)
+            if message.startswith(stage) and not reached:
+                reached.append(message)
+                signal.raise_signal(signal.SIGINT)
+
+        with _sigint(), mock.patch.object(cli, "_log", hooked):
+            yield
+        assert reached, f"the build never reported {stage!r}"
+    return moment
+
+
+class _OsWith:
+    """The os module as coprod.atomic sees it, with one function replaced."""
+
+    def __init__(self, name: str, function: Callable) -> None:
+        self._name, self._function = name, function
+
+    def __getattr__(self, name: str) -> object:
+        return self._function if name == self._name else getattr(os, name)
+
+
+def ctrl_c_after(name: str, call: int = 1) -> Moment:
+    """Ctrl-C right after the call-th call, while publishing, of `name`: a step of
+    coprod.atomic (_stage_file, _stage_folder, _write_atomically: the journal) or a function of
+    the os module as coprod.atomic uses it (replace: a file moved; rename: a folder)."""
+    @contextmanager
+    def moment() -> Iterator[None]:
+        from coprod import atomic
+
+        original = getattr(atomic, name, None) or getattr(os, name)
+        calls = []
+
+        def hooked(*args: object, **kwargs: object) -> object:
+            result = original(*args, **kwargs)
+            calls.append(args)
+            if len(calls) == call:
+                signal.raise_signal(signal.SIGINT)
+            return result
+
+        patch = (mock.patch.object(atomic, name, hooked) if hasattr(atomic, name) else
+                 mock.patch.object(atomic, "os", _OsWith(name, hooked)))
+        with _sigint(), patch:
+            yield
+        assert len(calls) >= call, f"{name} was called {len(calls)} times, not {call}"
+    return moment
+
+
+INTERRUPTED = ("Interrupted; the previous outputs are untouched.",)
+
+
 def at(source: str, check: str, file: str, line: int | None, row: int, column: str,
        value: str | None = None) -> str:
     """How a failing build names a cell: source, column, check, value and count, then file,
@@ -268,6 +444,7 @@ class Case:
     source: str | None = None  # for data cases: the source `validate --format json` must fail
     error: dict = field(default_factory=dict)  # fields one of its JSON errors must have
     xfail: str = ""  # why the case does not hold yet (strict: it fails once fixed)
+    during: Moment | None = None  # a fault while the build runs (a signal at a moment)
 
 
 UNREADABLE = {"check": "unreadable-file"}
@@ -551,12 +728,395 @@ CASES = [
          edit_package(lambda d: d["municipality_references"]["no-2018"].update(
              file="../no_kommuner_2018.csv")), 3,
          ("'../no_kommuner_2018.csv' points outside the package folder",)),
+    # Identity: ids are compared after normalisation (docs/codebooks.md)
+    Case("id with a leading zero next to the same id", set_cell(3, "løpenr", "010001"), 1,
+         (at(NO, "duplicate-id", NO_FILE, 3, 2, "løpenr", "010001"), "occurs more than once",
+          "row 1 (line 2) has '10001': the same id"), NO,
+         {"row": 2, "column": "løpenr", "value": "010001", "check": "duplicate-id"}),
+    Case("id with spaces around it next to the same id", set_cell(3, "løpenr", " 10001 "), 1,
+         (at(NO, "duplicate-id", NO_FILE, 3, 2, "løpenr", " 10001 "),
+          "row 1 (line 2) has '10001'", "without spaces around them"), NO,
+         {"row": 2, "column": "løpenr", "value": " 10001 ", "check": "duplicate-id"}),
+    Case("id with a non-breaking space next to the same id", set_cell(3, "løpenr", "\xa010001"),
+         1, (at(NO, "duplicate-id", NO_FILE, 3, 2, "løpenr", "\xa010001"),
+             "row 1 (line 2) has '10001'"), NO,
+         {"row": 2, "column": "løpenr", "value": "\xa010001", "check": "duplicate-id"}),
+    Case("the same id twice, far apart", set_cell(1005, "løpenr", "10001"), 1,
+         (at(NO, "duplicate-id", NO_FILE, 1005, 1004, "løpenr", "10001"),
+          "first in row 1 (line 2)"), NO,
+         {"row": 1004, "column": "løpenr", "value": "10001", "check": "duplicate-id"}),
+    Case("text id with a leading zero next to the same id (codebook variant)",
+         both(_string_id(NO, "løpenr"), set_cell(3, "løpenr", "010001")), 1,
+         (at(NO, "duplicate-id", NO_FILE, 3, 2, "løpenr", "010001"),
+          "row 1 (line 2) has '10001'", "without leading zeros"), NO,
+         {"row": 2, "column": "løpenr", "value": "010001", "check": "duplicate-id"}),
+    Case("text id with a trailing space next to the same id (codebook variant)",
+         both(_string_id(NO, "løpenr"), set_cell(3, "løpenr", "10001 ")), 1,
+         (at(NO, "duplicate-id", NO_FILE, 3, 2, "løpenr", "10001 "),
+          "row 1 (line 2) has '10001'"), NO,
+         {"row": 2, "column": "løpenr", "value": "10001 ", "check": "duplicate-id"}),
+    Case("SPSS: text id with a leading zero next to the same id (codebook variant)",
+         both(_string_id(DK, "respnr"), sav(_text_ids)), 1,
+         (at(DK, "duplicate-id", DK_FILE, None, 2, "respnr", "01"), "row 1 has '1'"), DK,
+         {"row": 2, "column": "respnr", "value": "01", "check": "duplicate-id"}),
+    Case("blank id", set_cell(2, "løpenr", ""), 1,
+         (at(NO, "blank", NO_FILE, 2, 1, "løpenr"), "løpenr is empty"), NO,
+         {"row": 1, "column": "løpenr", "check": "blank"}),
+    Case("id that is not a number", set_cell(2, "løpenr", "A1"), 1,
+         (at(NO, "type-error", NO_FILE, 2, 1, "løpenr", "A1"), "is not a valid integer"), NO,
+         {"row": 1, "column": "løpenr", "value": "A1", "check": "type-error"}),
+    Case("SPSS: system-missing id", set_sav("respnr", 0, float("nan")), 1,
+         (at(DK, "blank", DK_FILE, None, 1, "respnr"), "respnr is empty"), DK,
+         {"row": 1, "column": "respnr", "check": "blank"}),
+    # Privacy gate: what identifies a person is never published (exit 4)
+    Case("CPR number with an en dash in a label",
+         english_label("attitude", "Attitude (asked of 020385\u20134411)"), 4,
+         ("personal data would be published; nothing was written",
+          "processed/codebook.json: line", "looks like a CPR number")),
+    Case("CPR number with a non-breaking hyphen in a label",
+         english_label("attitude", "Attitude (asked of 020385\u20114411)"), 4,
+         ("processed/codebook.json: line", "looks like a CPR number")),
+    Case("Danish phone number in a value label",
+         edit_table(lambda d: d["variables"]["welfare_field"]["categories"][0]["label"].update(
+             en="School (ask 2233 4455)")), 4,
+         ("processed/codebook.json: line", "looks like a phone number")),
+    Case("Norwegian phone number with +47 in a label",
+         english_label("attitude", "Attitude (call +47 22 33 44 55)"), 4,
+         ("processed/codebook.json: line", "looks like a phone number")),
+    Case("home folder of a Linux user in a label",
+         english_label("attitude", "Attitude, see /home/kari.nordmann/notater/holdning.txt"), 4,
+         ("processed/codebook.json: line", "looks like a user's home folder")),
+    Case("profile folder of a Windows user in a label",
+         english_label("attitude", "Attitude, see C:\\Users\\jens.hansen\\Desktop\\x.docx"), 4,
+         ("processed/codebook.json: line", "looks like a user's home folder")),
+    Case("home folder of a macOS user in a table description",
+         edit_table(lambda d: d["description"].update(en="Made from /Users/kari/Documents/a.sav")),
+         4, ("datapackage.json: line", "looks like a user's home folder")),
+    Case("fødselsnummer in a source question text",
+         edit_codebook(NO, lambda d: d["variables"]["holdning_leder"].update(
+             label="Holdning (fnr 01018012345)")), 4,
+         ("processed/codebook.json: line", "looks like a fødselsnummer")),
+    # Deliveries of another kind, or broken
+    Case("a spreadsheet (.xlsx) where a CSV file is declared", _as_xlsx, 1,
+         (NO_FILE, "this is a zip archive, such as an .xlsx or .ods spreadsheet",
+          "format: spreadsheet"), NO, UNREADABLE),
+    Case("an old Excel .xls where a CSV file is declared",
+         edit_bytes(lambda b: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600)), 1,
+         (NO_FILE, "an old Excel (.xls) workbook", "format: spreadsheet"), NO, UNREADABLE),
+    Case("an SPSS file where a CSV file is declared", copy_file(DK_FILE, NO_FILE), 1,
+         (NO_FILE, "this is an SPSS .sav file", "format: spss"), NO, UNREADABLE),
+    Case("a gzip-compressed CSV file", edit_bytes(lambda b: gzip.compress(b, mtime=0)), 1,
+         (NO_FILE, "a gzip-compressed file", "decompress it"), NO, UNREADABLE),
+    Case("SPSS: a CSV file where an SPSS file is declared", copy_file(NO_FILE, DK_FILE), 1,
+         (DK_FILE, "not a readable SPSS .sav/.zsav file"), DK, UNREADABLE),
+    Case("SPSS: empty file", edit_bytes(lambda b: b"", DK_FILE), 1,
+         (DK_FILE, "not a readable SPSS .sav/.zsav file"), DK, UNREADABLE),
+    Case("SPSS: the file of another survey", copy_file(DK_ASSOC_FILE, DK_FILE), 1,
+         (DK_FILE, "column respnr is declared in the codebook but not in the file",
+          "column forenr is in the file but not in the codebook"), DK,
+         {"column": "respnr", "check": "missing-column"}),
+    Case("SPSS: dropped column", sav(lambda f, _: f.drop("holdning")), 1,
+         (DK_FILE, "column holdning is declared in the codebook but not in the file"), DK,
+         {"column": "holdning", "check": "missing-column"}),
+    Case("SPSS: extra column", sav(lambda f, _: f.with_columns(pl.lit(1.0).alias("ekstra"))), 1,
+         (DK_FILE, "column ekstra is in the file but not in the codebook"), DK,
+         {"column": "ekstra", "check": "unexpected-column"}),
+    Case("NUL byte inside a row",
+         edit_bytes(lambda b: b.replace(b"godt med", b"godt\x00med", 1)), 1,
+         (NO_FILE, "line 7: byte b'\\x00' (NUL)", "binary data"), NO, UNREADABLE),
+    Case("header only, without a line break",
+         edit_bytes(lambda b: b.split(b"\r\n", 1)[0]), 1,
+         (NO_FILE, "has a header but no data rows"), NO, UNREADABLE),
+    Case("line endings of old Macs (bare CR)",
+         edit_bytes(lambda b: b.replace(b"\r\n", b"\r")), 1,
+         (NO_FILE, "line 1: the lines end in a bare carriage return", "CRLF"), NO, UNREADABLE),
+    Case("cp1252 file declared utf-16",
+         edit_codebook(NO, lambda d: d["dialect"].update(encoding="utf-16")), 1,
+         (NO_FILE, "is not valid utf-16", "save the whole file as utf-16"), NO, UNREADABLE),
+    Case("utf-8 file declared latin-1 (mojibake)",
+         both(edit_bytes(lambda b: b.decode("cp1252").encode("utf-8")),
+              edit_codebook(NO, lambda d: d["dialect"].update(encoding="latin-1"))), 1,
+         (NO_FILE, "line 1", "'Ã¸' is UTF-8 read as latin-1", "set dialect.encoding to utf-8"),
+         NO, UNREADABLE),
+    Case("a delimiter at the end of every line",
+         edit_lines(lambda ls: [line + ";" if line else line for line in ls]), 1,
+         (NO_FILE, "line 1: column 18 of the header has no name"), NO, UNREADABLE),
+    Case("a column without a name", edit_lines(_rename_header("kommentar", "")), 1,
+         (NO_FILE, "line 1: column 16 of the header has no name"), NO, UNREADABLE),
+    Case("a column name with a space after it", edit_lines(_rename_header("vekt", "vekt ")), 1,
+         (NO_FILE, "column vekt is declared in the codebook but not in the file",
+          "the file has 'vekt '"), NO, {"column": "vekt", "check": "missing-column"}),
+    Case("column names in capitals", edit_lines(_rename_header("vekt", "VEKT")), 1,
+         (NO_FILE, "column vekt is declared in the codebook but not in the file",
+          "the file has 'VEKT'"), NO, {"column": "vekt", "check": "missing-column"}),
+    Case("a note under the data",
+         edit_lines(lambda ls: ls.insert(-1, "Eksportert 2018-06-01")), 1,
+         (NO_FILE, "line 1006, row 1005: 1 field where the header has 17"), NO, UNREADABLE),
+    Case("a totals row under the data", edit_lines(lambda ls: ls.insert(-1, "Totalt" + ";" * 16)),
+         1, (at(NO, "type-error", NO_FILE, 1006, 1005, "løpenr", "Totalt"),
+             "is not a valid integer"), NO,
+         {"row": 1005, "column": "løpenr", "value": "Totalt", "check": "type-error"}),
+    Case("a 50 MB field", set_cell(3, "vekt", "1" * (50 * 2**20)), 1,
+         (at(NO, "type-error", NO_FILE, 3, 2, "vekt", "1" * 60 + "… (52428800 characters)"),
+          "is not a valid number"), NO,
+         {"row": 2, "column": "vekt", "value": "1" * 60 + "… (52428800 characters)",
+          "check": "type-error"}),
+    Case("raw file is a folder", folder_instead(NO_FILE), 1,
+         (NO_FILE, "is a folder, not the raw file of", "put the extract there as a file"), NO,
+         UNREADABLE),
+    # Values
+    Case("spreadsheet error value in a count", set_cell(2, "antall_ansatte", "#VALUE!"), 1,
+         (at(NO, "type-error", NO_FILE, 2, 1, "antall_ansatte", "#VALUE!"),
+          "is not a valid integer"), NO,
+         {"row": 1, "column": "antall_ansatte", "value": "#VALUE!", "check": "type-error"}),
+    Case("thousands separator in a count", set_cell(2, "antall_ansatte", "1 200"), 1,
+         (at(NO, "type-error", NO_FILE, 2, 1, "antall_ansatte", "1 200"),
+          "is not a valid integer"), NO,
+         {"row": 1, "column": "antall_ansatte", "value": "1 200", "check": "type-error"}),
+    Case("scientific notation in a count", set_cell(2, "antall_ansatte", "1e3"), 1,
+         (at(NO, "type-error", NO_FILE, 2, 1, "antall_ansatte", "1e3"), "is not a valid integer"),
+         NO, {"row": 1, "column": "antall_ansatte", "value": "1e3", "check": "type-error"}),
+    Case("zero weight", set_cell(2, "vekt", "0"), 1,
+         (at(NO, "out-of-range", NO_FILE, 2, 1, "vekt", "0"), "outside 0.01..50"), NO,
+         {"row": 1, "column": "vekt", "value": "0", "check": "out-of-range"}),
+    Case("infinite weight", set_cell(2, "vekt", "inf"), 1,
+         (at(NO, "type-error", NO_FILE, 2, 1, "vekt", "inf"), "is not a valid number"), NO,
+         {"row": 1, "column": "vekt", "value": "inf", "check": "type-error"}),
+    Case("municipality code with a space before it", set_cell(2, "kommunenr", " 0806"), 1,
+         (at(NO, "pattern", NO_FILE, 2, 1, "kommunenr", " 0806"),
+          "it is 0806 (Skien) with spaces around it"), NO,
+         {"row": 1, "column": "kommunenr", "value": " 0806", "check": "pattern"}),
+    Case("municipality name where its code belongs", set_cell(2, "kommunenr", "Skien"), 1,
+         (at(NO, "pattern", NO_FILE, 2, 1, "kommunenr", "Skien"), "does not match"), NO,
+         {"row": 1, "column": "kommunenr", "value": "Skien", "check": "pattern"}),
+    # Codebooks (exit 3, file and line)
+    Case("codebook that is not valid YAML",
+         edit_codebook_text(NO, lambda t: t.replace("table: institutions\n",
+                                                    "table: [institutions\n", 1)), 3,
+         (f"schemas/sources/{NO}.yaml:5: not valid YAML", "fix the codebook file")),
+    Case("codebook indented with a tab",
+         edit_codebook_text(NO, lambda t: t.replace("  løpenr:\n    type: integer",
+                                                    "  løpenr:\n\ttype: integer", 1)), 3,
+         (f"schemas/sources/{NO}.yaml:22: not valid YAML",)),
+    Case("codebook not saved as UTF-8",
+         lambda root: _codebook_path(root, NO).write_bytes(
+             _codebook_path(root, NO).read_text(encoding="utf-8").encode("latin-1")), 3,
+         (f"schemas/sources/{NO}.yaml:5: not UTF-8", "save the codebook as UTF-8")),
+    Case("empty codebook", write_file(f"schemas/sources/{NO}.yaml", ""), 3,
+         (f"schemas/sources/{NO}.yaml", "should be a valid dictionary")),
+    Case("codebook whose id is not its file name",
+         edit_codebook(NO, lambda d: d.update(id="no-institutions-2019")), 3,
+         (f"schemas/sources/{NO}.yaml: id is 'no-institutions-2019'",
+          "name a source codebook after its id")),
+    Case("two codebooks of one source",
+         copy_file(f"schemas/sources/{NO}.yaml", "schemas/sources/no-institutions-2019.yaml"), 3,
+         ("schemas/sources/no-institutions-2019.yaml: id is 'no-institutions-2018'",)),
+    Case("codebook with an unknown type",
+         edit_codebook(NO, lambda d: d["variables"]["antall_ansatte"].update(type="count")), 3,
+         (f"schemas/sources/{NO}.yaml: variables.antall_ansatte.type", "not 'count'", "(line ")),
+    Case("codebook with an unknown format", edit_codebook(NO, lambda d: d.update(format="excel")),
+         3, (f"schemas/sources/{NO}.yaml: format", "not 'excel'")),
+    Case("codebook of an unknown table", edit_codebook(NO, lambda d: d.update(table="companies")),
+         3, (f"schemas/sources/{NO}.yaml: table 'companies' has no codebook",)),
+    Case("id variable that is not declared",
+         edit_codebook(NO, lambda d: d.update(id_variable="respnr")), 3,
+         (f"schemas/sources/{NO}.yaml: id_variable names unknown variable 'respnr'",)),
+    Case("blank: names an unknown missing reason",
+         edit_codebook(NO, lambda d: d["variables"]["antall_ansatte"].update(blank="unknown")), 3,
+         (f"schemas/sources/{NO}.yaml: variables.antall_ansatte.blank", "not 'unknown'")),
+    Case("decimal mark that is no decimal mark",
+         edit_codebook(NO, lambda d: d["dialect"].update(decimal=";")), 3,
+         (f"schemas/sources/{NO}.yaml: dialect.decimal", "not ';'")),
+    Case("source language the package does not have",
+         edit_codebook(NO, lambda d: d.update(language="sv")), 3,
+         (f"schemas/sources/{NO}.yaml: language 'sv' is not among the package's languages",)),
+    Case("a free-text column mapped", edit_codebook(NO, lambda d: d["mappings"].update(
+        n_employees={"from": "kommentar"})), 3,
+         (f"schemas/sources/{NO}.yaml: mappings.n_employees: 'kommentar' is free text",)),
+    Case("a pattern that is no regular expression",
+         edit_codebook(NO, lambda d: d["variables"]["kommunenr"].update(pattern="^(\\d{4}$")), 3,
+         (f"schemas/sources/{NO}.yaml: variables.kommunenr.pattern", "(line ")),
+    Case("a pattern with a look-ahead",
+         edit_codebook(NO, lambda d: d["variables"]["kommunenr"].update(
+             pattern="^(?=\\d)\\d{4}$")), 3,
+         (f"schemas/sources/{NO}.yaml: variables.kommunenr.pattern", "look-ahead")),
+    Case("two categories with one code",
+         edit_table(lambda d: d["variables"]["country"]["categories"][1].update(code=208)), 3,
+         (f"{TABLE_FILE}: variables.country", "same code 208")),
+    Case("recode keys 1 and '1'",
+         edit_codebook_text(NO, lambda t: t.replace("      1: school\n",
+                                                    "      1: school\n      '1': school\n", 1)),
+         3, (f"schemas/sources/{NO}.yaml: mappings.welfare_field.recode", "the same code")),
+    Case("a combination that includes itself",
+         edit_table(lambda d: d["variables"]["collab_any"].update(
+             derive={"any_of": ["collab_any", "collab_volunteers"]})), 3,
+         (f"{TABLE_FILE}: variables.collab_any.derive", "derived from itself")),
+    Case("a harmonized variable named like a path",
+         edit_table(lambda d: d["variables"].update(
+             {"../../x": d["variables"].pop("collab_any")})), 3,
+         (f"{TABLE_FILE}: variables.../../x", "(line ")),
+    Case("harmonized codebook with an unknown key", edit_table(lambda d: d.update(colour="blue")),
+         3, (f"{TABLE_FILE}: colour", "unknown key 'colour'")),
+    Case("empty harmonized codebook", write_file(TABLE_FILE, ""), 3,
+         (TABLE_FILE, "should be a valid dictionary")),
+    Case("crosswalks in a circle",
+         edit_package(lambda d: d["municipality_crosswalks"].append({
+             "from": "no-2024", "to": "no-2018",
+             "file": "reference/no_kommune_crosswalk_2018_2020.csv",
+             "from_column": "kommunenummer_2018", "to_column": "kommunenummer_2020",
+             "provenance": "a mistake"})), 3,
+         ("schemas/package.yaml: municipality_crosswalks", "round in a circle")),
+    Case("site template with a syntax error",
+         lambda root: (root / "site_templates" / "index.html").write_text(
+             (root / "site_templates" / "index.html").read_text(encoding="utf-8") + "{% if %}",
+             encoding="utf-8"), 3,
+         ("site_templates/index.html:", "fix the template")),
+    Case("site template missing", lambda root: (root / "site_templates" / "variable.html").unlink(),
+         3, ("site_templates/variable.html", "not found")),
+    # schemas/package.yaml
+    Case("package: not valid YAML",
+         lambda root: (root / "schemas" / "package.yaml").write_text(
+             (root / "schemas" / "package.yaml").read_text(encoding="utf-8") + "\nfoo: [1,\n",
+             encoding="utf-8"), 3, ("schemas/package.yaml:", "not valid YAML")),
+    Case("package: empty", write_file("schemas/package.yaml", ""), 3,
+         ("schemas/package.yaml", "should be a valid dictionary")),
+    Case("package: version that is not major.minor.patch",
+         edit_package(lambda d: d.update(version="1.0")), 3,
+         ("schemas/package.yaml: version", "(line 9)")),
+    Case("package: minimum cell size 0", edit_package(lambda d: d.update(min_cell_size=0)), 3,
+         ("schemas/package.yaml: min_cell_size", "greater than or equal to 1")),
+    Case("package: minimum cell size in words",
+         edit_package(lambda d: d.update(min_cell_size="five")), 3,
+         ("schemas/package.yaml: min_cell_size", "valid integer")),
+    Case("package: no languages", edit_package(lambda d: d.update(languages=[])), 3,
+         ("schemas/package.yaml: languages", "at least 1 item")),
+    Case("package: a language twice",
+         edit_package(lambda d: d.update(languages=["en", "en", "da", "nb"])), 3,
+         ("schemas/package.yaml", "languages: each language once")),
+    Case("package: a language without texts",
+         edit_package(lambda d: d.update(languages=["en", "da", "nb", "sv"])), 1,
+         ("schemas/package.yaml:", "no sv text", "[missing-translation]")),
+    Case("package: unknown access", edit_package(lambda d: d.update(access="secret")), 3,
+         ("schemas/package.yaml: access", "not 'secret'")),
+    Case("package: restricted without conditions of use",
+         edit_package(lambda d: d.update(access="restricted")), 3,
+         ("schemas/package.yaml", "access: restricted needs `conditions`")),
+    Case("package: name with spaces", edit_package(lambda d: d.update(name="My Package")), 3,
+         ("schemas/package.yaml: name", "(line 1)")),
+    Case("package: missing reasons out of order",
+         edit_package(lambda d: d["missing"].reverse()), 3,
+         ("schemas/package.yaml", "missing must list exactly")),
+    Case("package: licences not a list", edit_package(lambda d: d.update(licenses="CC-BY-4.0")),
+         3, ("schemas/package.yaml: licenses", "valid list")),
+    Case("package: synthetic neither true nor false",
+         edit_package(lambda d: d.update(synthetic="maybe")), 3,
+         ("schemas/package.yaml: synthetic", "valid boolean")),
+    Case("package: municipality code width 0",
+         edit_package(lambda d: d["municipality_references"]["no-2018"].update(width=0)), 3,
+         ("schemas/package.yaml: municipality_references", "NO 2018 codes is 0", "`width`")),
+    Case("package: a reference column that is not in the table",
+         edit_package(lambda d: d["municipality_references"]["no-2018"].update(code="nummer")),
+         3, (f"{NO_REFERENCE}: no column 'nummer'",)),
+    Case("package: target vintage of another country",
+         edit_package(lambda d: d["municipality_target"].update(no="dk-2007")), 3,
+         ("schemas/package.yaml", "municipality_target no: 'dk-2007'")),
+    # Reference tables
+    Case("reference table empty", write_file(NO_REFERENCE, ""), 3,
+         (f"{NO_REFERENCE}: cannot read the reference table", "reference/PROVENANCE.md")),
+    Case("reference table with a header only",
+         write_file(NO_REFERENCE, "kommunenummer,kommunenavn,fylkesnummer\n"), 3,
+         (f"{NO_REFERENCE}: the reference table of NO 2018 lists no municipality",)),
+    Case("reference table lists a code twice",
+         lambda root: (root / NO_REFERENCE).write_text(
+             (root / NO_REFERENCE).read_text(encoding="utf-8") + "0101,Halden igjen,01\n",
+             encoding="utf-8"), 3,
+         (f"{NO_REFERENCE}: code '0101' is listed more than once",)),
+    Case("reference code that lost its leading zero",
+         lambda root: (root / NO_REFERENCE).write_text(
+             (root / NO_REFERENCE).read_text(encoding="utf-8").replace("\n0101,", "\n101,", 1),
+             encoding="utf-8"), 3,
+         (f"{NO_REFERENCE}: code '101' is not 4 digits", "leading zeros kept")),
+    Case("reference table of binary garbage", write_file(NO_REFERENCE, bytes(range(256)) * 10),
+         3, (f"{NO_REFERENCE}: cannot read the reference table",)),
+    Case("reference table is a folder", folder_instead(NO_REFERENCE), 3,
+         (f"{NO_REFERENCE}: reference table of NO 2018 not found",)),
+    # The file system and what is on it (exit 3)
+    Case("lock is a folder", both(NEW_VERSION, folder_instead("build/.lock")), 3,
+         ("build/.lock: the lock is not a file coprod made", "remove it")),
+    Case("lock is a link", both(NEW_VERSION, _lock_link), 3,
+         ("build/.lock: the lock is not a file coprod made",)),
+    Case("journal naming a file outside the package",
+         both(NEW_VERSION, journal(lambda root: {
+             "phase": "prepared", "folders": [], "files": [{
+                 "tmp": str(root.parent / ".outside.txt.x.tmp"),
+                 "target": str(root.parent / "outside.txt"), "backup": None}]})), 3,
+         (f"{JOURNAL}: names ", "refusing to act on it", "nothing was changed")),
+    Case("journal with a backup from elsewhere",
+         both(NEW_VERSION, journal(lambda root: {
+             "phase": "prepared", "folders": [], "files": [{
+                 "tmp": str(root / "processed" / ".codebook.json.x.tmp"),
+                 "target": str(root / "processed" / "codebook.json"),
+                 "backup": str(root.parent / "planted.json")}]})), 3,
+         (f"{JOURNAL}: names ", "planted.json", "refusing to act on it")),
+    Case("journal swapping a folder outside the package",
+         both(NEW_VERSION, journal(lambda root: {
+             "phase": "committed", "files": [], "folders": [{
+                 "staging": str(root.parent / ".x-1"), "target": str(root.parent),
+                 "old": str(root.parent.with_name(f".{root.parent.name}-old"))}]})), 3,
+         (f"{JOURNAL}: names ", "refusing to act on it")),
+    Case("journal that is a list", both(NEW_VERSION, write_file(JOURNAL, "[1, 2, 3]")), 3,
+         (f"{JOURNAL}: names [1, 2, 3]", "refusing to act on it")),
+    Case("journal that is not JSON", both(NEW_VERSION, write_file(JOURNAL, "{broken")), 3,
+         (f"{JOURNAL}: names None", "delete build/.publish-journal.json")),
+    Case("build state is a folder", both(NEW_VERSION, folder_instead("build/state.json")), 3,
+         ("build/state.json: is not a regular file", "remove it")),
+    Case("stale backup that is a folder",
+         both(NEW_VERSION, lambda root: (root / "processed" / ".codebook.json.previous").mkdir()),
+         3, ("processed/.codebook.json.previous: cannot publish", "is a folder where a file")),
+    Case("site set aside as a file", both(NEW_VERSION, write_file("build/.site-old", "x")), 3,
+         ("build/.site-old: cannot publish", "remove or rename it")),
+    Case("site folder is a link", both(NEW_VERSION, _site_elsewhere), 3,
+         ("build/site: is not a folder coprod made (a link or a file)",)),
+    Case("reports folder is a file, and the data invalid",
+         both(set_cell(2, "virksomhetstype", "13"), file_instead("build/reports")), 3,
+         ("build/reports/validation.json: cannot write", "remove or rename it")),
+    # Signals (Ctrl-C) at moments spread over a build (exit 130)
+    Case("Ctrl-C while validating the first source",
+         NEW_VERSION, 130, INTERRUPTED, during=ctrl_c_at("validating dk-associations-2016")),
+    Case("Ctrl-C while validating the last source",
+         NEW_VERSION, 130, INTERRUPTED, during=ctrl_c_at("validating no-institutions-2022")),
+    Case("Ctrl-C while harmonizing", NEW_VERSION, 130, INTERRUPTED,
+         during=ctrl_c_at("harmonizing")),
+    Case("Ctrl-C while the Parquet files are made", NEW_VERSION, 130, INTERRUPTED,
+         during=ctrl_c_at("making processed/")),
+    Case("Ctrl-C while the site is rendered", NEW_VERSION, 130, INTERRUPTED,
+         during=ctrl_c_at("rendering the site")),
+    Case("Ctrl-C while the outputs are staged", NEW_VERSION, 130, INTERRUPTED,
+         during=ctrl_c_after("_stage_file", 2)),
+    Case("Ctrl-C once the site is staged", NEW_VERSION, 130, INTERRUPTED,
+         during=ctrl_c_after("_stage_folder")),
+    Case("Ctrl-C once the journal is written", NEW_VERSION, 130, INTERRUPTED,
+         during=ctrl_c_after("_write_atomically")),
+    Case("Ctrl-C once the first output is in place", NEW_VERSION, 130, INTERRUPTED,
+         during=ctrl_c_after("replace", 2)),
+    Case("Ctrl-C once the old site is set aside", NEW_VERSION, 130, INTERRUPTED,
+         during=ctrl_c_after("rename", 1)),
+    Case("Ctrl-C once the new site is in place, before the commit", NEW_VERSION, 130,
+         INTERRUPTED, during=ctrl_c_after("rename", 2)),
 ]
 
 
 # --- running a case ---------------------------------------------------------------------------
 
 WATCHED = ("processed", "datapackage.json", "build/site")
+
+
+def _leftovers(root: Path) -> list[str]:
+    """What a publication stages or sets aside beside the outputs (hidden files and folders) and
+    the journal: none of it may outlive a failed or interrupted run."""
+    found = [p for folder in (root, root / "processed", root / "build") if folder.is_dir()
+             for p in folder.glob(".*") if p.name != ".lock"]
+    return sorted(p.relative_to(root).as_posix() for p in found)
 
 
 def _snapshot(root: Path) -> dict[str, bytes]:
@@ -597,14 +1157,21 @@ def test_bad_input_is_refused_clearly_and_changes_nothing(case: Case, demo: Path
     before = _snapshot(demo)
     assert "build/site/index.html" in before and "datapackage.json" in before
     case.breaks(demo)
+    planted = _leftovers(demo)  # a journal or a stale backup the case puts there itself
 
-    result = _invoke(demo, "build")
+    if case.during is None:
+        result = _invoke(demo, "build")
+    else:
+        with case.during():
+            result = _invoke(demo, "build")
     _clean(result, case)
     assert result.exit_code == case.exit_code, result.output
     for fragment in case.expect:
         assert fragment in result.output, (fragment, result.output)
-    assert "→" in result.output, f"no advice on what to do:\n{result.output}"
+    if case.exit_code != 130:  # an interrupt has nothing to correct
+        assert "→" in result.output, f"no advice on what to do:\n{result.output}"
     assert _snapshot(demo) == before, "a failed build changed its outputs"
+    assert _leftovers(demo) == planted, "staging, backups or a journal were left behind"
 
     if case.source is not None:
         result = _invoke(demo, "validate", case.source, "--format", "json")
@@ -618,9 +1185,20 @@ def test_bad_input_is_refused_clearly_and_changes_nothing(case: Case, demo: Path
         assert _snapshot(demo) == before
 
 
-def test_the_catalogue_has_at_least_40_cases() -> None:
-    assert len(CASES) >= 40, len(CASES)
+def test_the_catalogue_has_at_least_100_cases() -> None:
+    """Issue 14: at least 100 faults, of every kind: deliveries, codebooks, the file system,
+    signals."""
+    assert len(CASES) >= 100, len(CASES)
     assert len({c.name for c in CASES}) == len(CASES), "case names must be unique"
+    kinds = {"delivery": [c for c in CASES if c.source is not None],
+             "codebook or package": [c for c in CASES if c.exit_code == 3 and any(
+                 "schemas/" in e for e in c.expect)],
+             "privacy": [c for c in CASES if c.exit_code == 4],
+             "file system": [c for c in CASES if any(
+                 e.startswith(("build/", JOURNAL)) for e in c.expect)],
+             "signal": [c for c in CASES if c.during is not None]}
+    assert all(len(cases) >= 5 for cases in kinds.values()), {
+        k: len(v) for k, v in kinds.items()}
 
 
 # --- accepted with a warning, not refused ------------------------------------------------------

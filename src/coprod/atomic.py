@@ -93,9 +93,12 @@ def _old(folder: Path) -> Path:
     return folder.with_name(f".{folder.name}{OLD}")
 
 
-def _stage_file(target: Path, data: bytes) -> Path:
+def _stage_file(target: Path, data: bytes, staged: list[tuple[Path, Path]]) -> Path:
+    """A temporary copy of ``data`` beside ``target``, listed in ``staged`` as soon as it
+    exists, so that an interrupt at any point after leaves nothing unlisted to remove."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    staged.append((Path(tmp), target))
     try:
         os.chmod(tmp, _FILE_MODE)  # mkstemp makes 0600; outputs are for everyone to read
         with os.fdopen(fd, "wb") as handle:
@@ -108,9 +111,13 @@ def _stage_file(target: Path, data: bytes) -> Path:
     return Path(tmp)
 
 
-def _stage_folder(target: Path, files: Mapping[str, bytes]) -> Path:
+def _stage_folder(target: Path, files: Mapping[str, bytes],
+                  staged: list[tuple[Path, Path]]) -> Path:
+    """A staging folder beside ``target`` holding ``files``, listed in ``staged`` as soon as it
+    exists."""
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    staged.append((staging, target))
     try:
         for relative, data in sorted(files.items()):
             path = staging / relative
@@ -140,18 +147,20 @@ def publish(unit: Unit | Mapping[Path, bytes], journal: Path | None = None) -> l
             if target.is_symlink() or (target.exists() and not target.is_file()):
                 raise PublishError(f"{target}: is not a regular file",
                                    hint="remove it: coprod writes its outputs itself")
-            files.append((_stage_file(target, data), target))
+            _stage_file(target, data, files)
         for target, content in unit.folders.items():
             where = target
             if target.is_symlink() or (target.exists() and not target.is_dir()):
                 raise PublishError(f"{target}: is not a folder coprod made (a link or a file)",
                                    hint="remove it: coprod writes its outputs itself")
-            folders.append((_stage_folder(target, content), target))
+            _stage_folder(target, content, folders)
         doing = "publish"
         _move(files, folders, journal)
     except OSError as exc:
         _discard(files, folders)
-        raise fault(exc, where, doing) from None
+        # while moving, the path the file system refused (a backup, a folder set aside) is named
+        failed = exc.filename if doing == "publish" and exc.filename else where
+        raise fault(exc, failed, doing) from None
     except BaseException:
         _discard(files, folders)
         raise
@@ -167,39 +176,85 @@ def _discard(files: list[tuple[Path, Path]], folders: list[tuple[Path, Path]]) -
 
 def _move(files: list[tuple[Path, Path]], folders: list[tuple[Path, Path]],
           journal: Path | None) -> None:
+    """The moves of a publication, recorded in the journal. Interrupted (Ctrl-C, SIGTERM) or
+    failing before the commit, they are undone here and then, so that "the previous outputs are
+    untouched" holds when the command says so; only when even that is cut short is the journal
+    left for the next run. After the commit the publication is complete: an interrupt during
+    the clean-up is answered by completing it."""
     if not files and not folders:
         return
-    record = {"phase": "prepared", "files": [], "folders": []}
-    for tmp, target in files:
-        backup = None
-        if target.exists():
-            backup = _backup(target)
-            backup.unlink(missing_ok=True)
-            try:
-                os.link(target, backup)
-            except OSError:  # no hard links here: a copy is as good a backup
-                shutil.copy2(target, backup)
-        record["files"].append({"tmp": str(tmp), "target": str(target),
-                                "backup": None if backup is None else str(backup)})
-    for staging, target in folders:
-        old = _old(target)
-        if old.exists():
-            shutil.rmtree(old)
-        record["folders"].append({"staging": str(staging), "target": str(target),
-                                  "old": str(old), "existed": target.exists()})
+    record: dict = {"phase": "prepared", "files": [], "folders": []}
+    try:
+        for tmp, target in files:
+            backup = _backup(target) if target.exists() else None
+            # recorded before it is made, so that an undo removes a backup half made
+            record["files"].append({"tmp": str(tmp), "target": str(target),
+                                    "backup": None if backup is None else str(backup)})
+            if backup is not None:
+                backup.unlink(missing_ok=True)
+                try:
+                    os.link(target, backup)
+                except OSError:  # no hard links here: a copy is as good a backup
+                    shutil.copy2(target, backup)
+        for staging, target in folders:
+            old = _old(target)
+            if old.exists():
+                shutil.rmtree(old)
+            record["folders"].append({"staging": str(staging), "target": str(target),
+                                      "old": str(old), "existed": target.exists()})
+        if journal is not None:
+            _write_atomically(journal, json.dumps(record).encode())
+        for tmp, target in files:
+            os.replace(tmp, target)
+        for staging, target in folders:
+            if target.exists():
+                os.rename(target, _old(target))
+            os.rename(staging, target)
+        if journal is not None:
+            _write_atomically(journal, json.dumps({**record, "phase": "committed"}).encode())
+    except BaseException:
+        try:
+            _undo(record)
+        except BaseException:  # the journal stays, and the next run undoes the rest
+            pass
+        else:
+            if journal is not None:
+                journal.unlink(missing_ok=True)
+                journal.with_name(f".{journal.name}.tmp").unlink(missing_ok=True)
+        raise
+    try:
+        _finish(record)
+    except KeyboardInterrupt:
+        _finish(record)  # published already: the clean-up is completed, not cut short
     if journal is not None:
-        _write_atomically(journal, json.dumps(record).encode())
-    for tmp, target in files:
-        os.replace(tmp, target)
-    for staging, target in folders:
-        if target.exists():
-            os.rename(target, _old(target))
-        os.rename(staging, target)
-    if journal is not None:
-        _write_atomically(journal, json.dumps({**record, "phase": "committed"}).encode())
-    _finish(record)
-    if journal is not None:
-        journal.unlink()
+        journal.unlink(missing_ok=True)
+
+
+def _undo(record: dict) -> None:
+    """Put back every move of a publication that was not committed: each file's backup (or no
+    file, where there was none), each folder renamed aside; the staged copies are removed."""
+    for move in record["files"]:
+        target, tmp = Path(move["target"]), Path(move["tmp"])
+        if move["backup"]:
+            backup = Path(move["backup"])
+            if backup.exists():
+                os.replace(backup, target)
+                # a rename onto a hard link of the same file does nothing: the backup stays
+                backup.unlink(missing_ok=True)
+        elif not tmp.exists():
+            target.unlink(missing_ok=True)  # it was moved there and had no forerunner
+        tmp.unlink(missing_ok=True)
+    for swap in record["folders"]:
+        target, old = Path(swap["target"]), Path(swap["old"])
+        staging = Path(swap["staging"])
+        if swap.get("existed", True):
+            if old.exists():  # the previous folder was renamed aside: put it back
+                if target.exists():
+                    shutil.rmtree(target)
+                os.rename(old, target)
+        elif not staging.exists() and target.exists():
+            shutil.rmtree(target)  # the new folder, moved in where there was none
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _finish(record: dict) -> None:
@@ -278,24 +333,7 @@ def recover(journal: Path, allowed: Callable[[Path], bool], shown: str = "") -> 
         if record["phase"] == "committed":
             _finish(record)
         else:
-            for move in record["files"]:
-                target, tmp = Path(move["target"]), Path(move["tmp"])
-                if move["backup"] and Path(move["backup"]).exists():
-                    os.replace(move["backup"], target)
-                elif not move["backup"] and not tmp.exists():
-                    target.unlink(missing_ok=True)  # it was moved there and had no forerunner
-                tmp.unlink(missing_ok=True)
-            for swap in record["folders"]:
-                target, old = Path(swap["target"]), Path(swap["old"])
-                staging = Path(swap["staging"])
-                if swap.get("existed", True):
-                    if old.exists():  # the previous folder was renamed aside: put it back
-                        if target.exists():
-                            shutil.rmtree(target)
-                        os.rename(old, target)
-                elif not staging.exists() and target.exists():
-                    shutil.rmtree(target)  # the new folder, moved in where there was none
-                shutil.rmtree(staging, ignore_errors=True)
+            _undo(record)
         journal.unlink()
     except OSError as exc:
         raise fault(exc, shown, "recover an interrupted publication") from None

@@ -83,8 +83,8 @@ def harmonize(codebooks: Codebooks, frames: dict[str, pl.DataFrame],
                 continue
             part = harmonize_source(frame, source, table, codebooks.package,
                                     municipalities[source.id])
-            broken += _partly_not_asked(part, source, table) + reconcile(
-                frame, part, source, table, counts)
+            broken += _partly_not_asked(part, source, table) + _repeated_ids(
+                part, source, table) + reconcile(frame, part, source, table, counts)
             parts.append(part)
         if parts:
             tables[name] = pl.concat(parts, how="vertical")
@@ -109,6 +109,21 @@ def observed_fieldwork(codebooks: Codebooks, frames: dict[str, pl.DataFrame]) ->
         if days.len():
             out[source_id] = f"{days.min()}/{days.max()}"
     return out
+
+
+def _repeated_ids(frame: pl.DataFrame, source: SourceCodebook,
+                  table: HarmonizedTable) -> list[str]:
+    """The published respondent id is unique within a source, always: validation refuses ids
+    that differ only in spaces or leading zeros, and this says so if anything ever slips by."""
+    problems = []
+    for name, var in table.variables.items():
+        if var.derive != "respondent_id" or frame[name].n_unique() == frame.height:
+            continue
+        repeated = frame.group_by(name).len().filter(pl.col("len") > 1).sort(name)
+        for value, n in repeated.head(5).iter_rows():
+            problems.append(f"{source.id}: {name} {value!r} occurs in {n} rows; each respondent "
+                            f"must have one id (check {source.id_variable} in the raw file)")
+    return problems
 
 
 def _partly_not_asked(frame: pl.DataFrame, source: SourceCodebook,
@@ -179,7 +194,9 @@ def _derived(name: str, var: HarmonizedVariable, source: SourceCodebook, package
                   for c, after in split.items()}
     regions = {c: r for c in places.successors if (r := places.region_of(c)) is not None}
     expr = {
-        "respondent_id": pl.format("{}-{}", pl.lit(source.id), pl.col(source.id_variable)),
+        # the id as validation compared it: a text id without the spaces around it
+        "respondent_id": pl.format("{}-{}", pl.lit(source.id),
+                                   pl.col(source.id_variable).cast(pl.String).str.strip_chars()),
         "country": pl.lit(source.country),
         "wave": pl.lit(source.wave),
         "source": pl.lit(source.id),

@@ -85,6 +85,10 @@ def read_source(project: Project, source: SourceCodebook, *,
     parsed while reading where every cell of them parses (see the module's text)."""
     path = project.resolve(source.file, what=f"{source.id}: file")
     shown = project.relative(path)
+    if path.is_dir():
+        raise RawFileError(f"{shown}: is a folder, not the raw file of {source.id}",
+                           hint=f"put the extract there as a file, or correct `file` in "
+                                f"schemas/sources/{source.id}.yaml")
     if not path.is_file():
         raise RawFileError(f"{shown}: raw file of {source.id} not found",
                            hint=f"put the extract there or correct `file` in schemas/sources/"
@@ -326,8 +330,30 @@ def _may_be_decomposed(encoding: str) -> bool:
         "NFC", c) for c in chars)
 
 
+# What a file declared as delimited text may be instead, by its first bytes, and what to do.
+SIGNATURES = (
+    (b"PK\x03\x04", "a zip archive, such as an .xlsx or .ods spreadsheet",
+     "for a spreadsheet, set `format: spreadsheet` (docs/codebooks.md); or export the sheet as "
+     "delimited text"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Excel (.xls) workbook",
+     "save it as .xlsx and set `format: spreadsheet`, or export the sheet as delimited text"),
+    (b"$FL2", "an SPSS .sav file", "set `format: spss`, or export the data as delimited text"),
+    (b"$FL3", "an SPSS .zsav file", "set `format: spss`, or export the data as delimited text"),
+    (b"<stata_dta>", "a Stata .dta file", "set `format: stata`, or export the data as "
+                                          "delimited text"),
+    (b"\x1f\x8b", "a gzip-compressed file", "decompress it and point `file` at the text"),
+    (b"%PDF-", "a PDF document", "put the data extract there, not its documentation"),
+)
+
+
 def _decode(data: bytes, source: SourceCodebook, shown: str) -> str:
-    """The file's text in its declared encoding, refusing what is evidently another encoding."""
+    """The file's text in its declared encoding, refusing what is evidently another encoding
+    or another kind of file."""
+    for signature, what, fix in SIGNATURES:
+        if data.startswith(signature):
+            raise UnreadableFile(f"{shown}: this is {what}, not the delimited text the codebook "
+                                 "declares (format: csv)", line=1,
+                                 hint=f"{fix}; see {_codebook(source)}")
     encoding = source.dialect.encoding
     try:
         codec = codecs.lookup(encoding).name
@@ -492,9 +518,13 @@ def _refuse_mojibake(data: bytes, text: str, source: SourceCodebook, shown: str)
 FIELD_LIMIT = 2**31 - 1
 
 
-def _split_header(line: str, dialect: Dialect) -> list[str]:
+def _split_header(line: str, dialect: Dialect, shown: str) -> list[str]:
     csv.field_size_limit(FIELD_LIMIT)
-    return next(csv.reader([line], delimiter=dialect.delimiter, quotechar=dialect.quotechar))
+    try:
+        return next(csv.reader([line], delimiter=dialect.delimiter, quotechar=dialect.quotechar))
+    except csv.Error as exc:
+        raise UnreadableFile(f"{shown}: line 1: the header cannot be read ({exc})", line=1,
+                             hint="check the header's quoting and line ending") from None
 
 
 def _header(text: str, source: SourceCodebook, shown: str) -> list[str]:
@@ -502,7 +532,12 @@ def _header(text: str, source: SourceCodebook, shown: str) -> list[str]:
     dialect = source.dialect
     end = text.find("\n")
     first = (text if end < 0 else text[:end]).rstrip("\r")
-    names = _split_header(first, dialect)
+    if "\r" in first and "\n" not in text:
+        raise UnreadableFile(
+            f"{shown}: line 1: the lines end in a bare carriage return (CR, as old Mac programs "
+            "wrote them), so the file reads as one line", line=1,
+            hint="save the file with CRLF (Windows) or LF line endings")
+    names = _split_header(first, dialect, shown)
     if len(names) == 1 and len(source.variables) > 1:
         others = [d for d in DELIMITERS if d != dialect.delimiter and d in first]
         seems = (f": the file seems to be {others[0]!r}-separated" if others else "")
@@ -614,8 +649,9 @@ def _structure(data: bytes, dialect: Dialect, header: list[str], shown: str, *,
                 hint="copy or export the file again in full")
         more = f"; also {_lines(ragged.slice(1))}" if ragged.height > 1 else ""
         raise UnreadableFile(
-            f"{shown}: line {first['line']}, row {first['row']}: {first['fields']} fields where "
-            f"the header has {expected}{more}", row=first["row"], line=first["line"],
+            f"{shown}: line {first['line']}, row {first['row']}: {first['fields']} "
+            f"field{'s' if first['fields'] != 1 else ''} where the header has {expected}{more}",
+            row=first["row"], line=first["line"],
             hint=f"a {delimiter!r} inside a value must be quoted; check the export (delimiter, "
                  "quoting) and that line")
     return rows["line"] if multiline else None

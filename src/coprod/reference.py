@@ -45,9 +45,24 @@ def load_reference(project: Project, ref: MunicipalityReference) -> dict[str, st
     """Municipality code -> name for one vintage."""
     path = project.resolve(ref.file, what=f"reference {ref.vintage}")
     _exists(project, path, f"reference table of {ref.country.upper()} {ref.vintage}")
-    rows = _table(path, (ref.code, ref.name))
-    _check_width(path, [code for code, _ in rows], ref.width)
-    return dict(rows)
+    if ref.width < 1:
+        raise ConfigError(f"schemas/package.yaml: municipality_references: the width of the "
+                          f"{ref.country.upper()} {ref.vintage} codes is {ref.width}",
+                          hint="set `width` to the number of digits of a code (e.g. 4)")
+    rows = _table(project, path, (ref.code, ref.name))
+    shown = project.relative(path)
+    if not rows:
+        raise ConfigError(f"{shown}: the reference table of {ref.country.upper()} {ref.vintage} "
+                          "lists no municipality", hint=RESTORE)
+    _check_width(shown, [code for code, _ in rows], ref.width)
+    names = dict(rows)
+    if len(names) < len(rows):
+        codes = [code for code, _ in rows]
+        twice = next(code for i, code in enumerate(codes) if code in codes[:i])
+        raise ConfigError(f"{shown}: code {twice!r} is listed more than once ({ref.code})",
+                          hint="a classification lists each municipality once: correct the "
+                               "table, or restore it")
+    return names
 
 
 def _regions(project: Project, ref: MunicipalityReference) -> dict[str, str]:
@@ -56,16 +71,17 @@ def _regions(project: Project, ref: MunicipalityReference) -> dict[str, str]:
         return {}
     path = project.resolve(ref.file, what=f"reference {ref.vintage}")
     if ref.region_name is not None:
-        return dict(_table(path, (ref.code, ref.region_name)))
-    codes = dict(_table(path, (ref.code, ref.region_code)))
+        return dict(_table(project, path, (ref.code, ref.region_name)))
+    codes = dict(_table(project, path, (ref.code, ref.region_code)))
     if ref.region_names is None:
         return codes
     names_path = project.resolve(ref.region_names.file, what=f"region names {ref.vintage}")
     _exists(project, names_path, f"region names of {ref.vintage}")
-    names = dict(_table(names_path, (ref.region_names.code, ref.region_names.name)))
+    names = dict(_table(project, names_path, (ref.region_names.code, ref.region_names.name)))
     unknown = sorted(set(codes.values()) - names.keys())
     if unknown:
-        raise ConfigError(f"{ref.region_names.file}: no name for region {unknown[0]}")
+        raise ConfigError(f"{ref.region_names.file}: no name for region {unknown[0]}",
+                          hint=RESTORE)
     return {code: names[region] for code, region in codes.items()}
 
 
@@ -80,7 +96,7 @@ def _crosswalk(project: Project, walk: MunicipalityCrosswalk) -> dict[str, tuple
     path = project.resolve(walk.file, what=f"crosswalk {walk.from_} → {walk.to}")
     _exists(project, path, f"crosswalk {walk.from_} → {walk.to}")
     out: dict[str, list[str]] = {}
-    for old, new in _table(path, (walk.from_column, walk.to_column)):
+    for old, new in _table(project, path, (walk.from_column, walk.to_column)):
         if new not in out.setdefault(old, []):
             out[old].append(new)
     return {old: tuple(sorted(new)) for old, new in out.items()}
@@ -114,24 +130,40 @@ def municipalities(project: Project, package: Package, reference: str) -> Munici
                           _regions(project, target))
 
 
-@cache
+RESTORE = ("restore the table from its source (reference/PROVENANCE.md): comma-separated UTF-8 "
+           "text with a header, or correct the municipality settings in schemas/package.yaml")
+
+
 def _read(path: Path) -> pl.DataFrame:
+    """A reference table, read once per version of the file: a table changed on disk while a
+    process runs (the tests, a long session) is read again, never taken from memory."""
+    stat = path.stat()
+    return _read_version(path, stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+
+@cache
+def _read_version(path: Path, inode: int, mtime: int, size: int) -> pl.DataFrame:
+    return pl.read_csv(path, infer_schema=False)
+
+
+def _table(project: Project, path: Path, columns: tuple[str, str]) -> list[tuple[str, str]]:
+    shown = project.relative(path)
     try:
-        return pl.read_csv(path, infer_schema=False)
-    except (OSError, pl.exceptions.PolarsError) as exc:
-        raise ConfigError(f"{path}: cannot read reference table ({exc})") from None
-
-
-def _table(path: Path, columns: tuple[str, str]) -> list[tuple[str, str]]:
-    frame = _read(path)
+        frame = _read(path)
+    except (OSError, pl.exceptions.PolarsError, UnicodeDecodeError) as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise ConfigError(f"{shown}: cannot read the reference table ({first})",
+                          hint=RESTORE) from None
     for column in columns:
         if column not in frame.columns:
-            raise ConfigError(f"{path}: no column {column!r}",
+            raise ConfigError(f"{shown}: no column {column!r}",
                               hint="correct the municipality settings in schemas/package.yaml")
     return list(zip(frame[columns[0]].to_list(), frame[columns[1]].to_list(), strict=True))
 
 
-def _check_width(path: Path, codes: list[str], width: int) -> None:
-    bad = [c for c in codes if not (c.isascii() and c.isdigit() and len(c) == width)]
+def _check_width(shown: str, codes: list[str | None], width: int) -> None:
+    bad = [c for c in codes if not (c and c.isascii() and c.isdigit() and len(c) == width)]
     if bad:
-        raise ConfigError(f"{path}: code {bad[0]!r} is not {width} digits")
+        raise ConfigError(f"{shown}: code {bad[0]!r} is not {width} digits",
+                          hint="codes are text of the declared width, leading zeros kept: "
+                               "correct the table, or `width` in schemas/package.yaml")

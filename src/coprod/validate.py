@@ -49,8 +49,8 @@ CHECKS: dict[str, tuple[str, str]] = {
                 "value"),
     "unknown-municipality": ("Unknown municipality", "municipality {value!r} is not in the {detail}"
                              " classification; correct the code, or check the source's vintage"),
-    "duplicate-id": ("Duplicate id", "{column} {value} occurs more than once; each respondent "
-                     "must have one row"),
+    "duplicate-id": ("Duplicate id", "{column} {value!r} occurs more than once; each "
+                     "respondent must have one row"),
     "label-changed": ("Value labels changed", "{column}: the file labels code {value} {detail}; "
                       "check the delivery and update the codebook if the meaning changed"),
     "missing-translation": ("Missing translation", "{column} has no {detail} text; add it to the "
@@ -174,11 +174,23 @@ class Report:
         }
 
 
+LONGEST = 200  # characters of a cell a message or report quotes whole
+
+
+def shortened(value: str | None) -> str | None:
+    """A cell as a message quotes it: whole, unless it is longer than LONGEST characters (a
+    50 MB field would be a 50 MB message); then its start and its length."""
+    if value is None or len(value) <= LONGEST:
+        return value
+    return f"{value[:60]}… ({len(value)} characters)"
+
+
 def problem(check: str, *, row: int | None = None, column: str | None = None,
             value: str | None = None, line: int | None = None, advice: str = "",
             **extra: str) -> Problem:
     """A problem with its message from the catalogue; ``advice`` adds what this value suggests
-    (e.g. a lost leading zero)."""
+    (e.g. a lost leading zero). A very long value is quoted shortened."""
+    value = shortened(value)
     _, template = CHECKS[check]
     fields = {"type": "", "detail": "", **extra}
     message = template.format(column=column, value=value, **fields)
@@ -295,10 +307,9 @@ def schema_for(source: SourceCodebook, municipalities: dict[str, str]) -> pa.Dat
         if name == source.municipality.variable:
             codes = [int(c) if var.type == "integer" else c for c in municipalities]
             checks.append(_check("unknown-municipality", lambda c, v=codes: c.is_in(v)))
-        columns[name] = pa.Column(  # the id identifies a respondent, declared unique or not
-            POLARS_TYPES[var.type], checks=checks, unique=var.unique or name == source.id_variable,
-            nullable=var.blank is not None or var.free_text,
-        )
+        # Uniqueness (`unique:` and the id) is checked after normalisation: see _duplicates.
+        columns[name] = pa.Column(POLARS_TYPES[var.type], checks=checks,
+                                  nullable=var.blank is not None or var.free_text)
     return pa.DataFrameSchema(columns, strict=False, ordered=False)
 
 
@@ -376,19 +387,13 @@ def validate_source(raw: RawTable, source: SourceCodebook, codebooks: Codebooks,
     schema = schema_for(source, municipalities)
     failures = _failure_cases(schema, typed)
     already = {(p.row, p.column) for p in problems}
-    seen_ids: set[str] = set()
     for column, check, index in failures:
         row = index + 1
         var = source.variables[column]
         if (row, column) in already:
             continue
         value = raw_text[column][index]
-        if check == "field_uniqueness":
-            if value not in seen_ids:  # the first occurrence is not the duplicate
-                seen_ids.add(value)
-                continue
-            slug = "duplicate-id"
-        elif check == "not_nullable":
+        if check == "not_nullable":
             if column in raw.tagged and raw.tagged[column][index] is not None:
                 continue  # a Stata extended missing value, checked by _tagged
             slug = "blank"
@@ -398,11 +403,55 @@ def validate_source(raw: RawTable, source: SourceCodebook, codebooks: Codebooks,
         problems.append(problem(slug, row=row, column=column, value=value, line=raw.line(row),
                                 advice=_advice(value, column, slug, context),
                                 **_detail(var, slug, reference)))
+    for name, var in source.variables.items():  # the id identifies a respondent: always unique
+        if var.unique or name == source.id_variable:
+            problems += [p for p in _duplicates(typed, raw, raw_text, name)
+                         if (p.row, p.column) not in already]
     report = _report(raw, problems)
     if report.valid and raw.tagged:  # harmonization reads the missing reason of a .a-.z
         typed = typed.with_columns(series.alias(TAGGED + name) for name, series in
                                    raw.tagged.items() if name in source.variables)
     return (typed if report.valid else None), report
+
+
+def identity(column: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """What makes two values of an id (or of a ``unique:`` variable) the same: a number is
+    compared as the number it is (``010001``, `` 10001 `` and ``10001`` in an integer column
+    all read as 10001); a text without the spaces around it and, when it is all digits 0-9,
+    without its leading zeros (``"010001"`` is ``"10001"``, ``"000"`` is ``"0"``). Any other
+    text is compared as written, zeros, case and inner spaces included: ``"A-0012"`` and
+    ``"A-12"`` are two ids, since a scheme may well count those zeros."""
+    if dtype != pl.String:
+        return column
+    text = column.str.strip_chars()
+    digits = text.str.strip_chars_start("0")
+    return pl.when(text.str.contains(r"^[0-9]+$")).then(
+        pl.when(digits == "").then(pl.lit("0")).otherwise(digits)).otherwise(text)
+
+
+def _duplicates(typed: pl.DataFrame, raw: RawTable, raw_text: _Texts,
+                name: str) -> list[Problem]:
+    """Every row whose value of ``name`` (read as :func:`identity` says) an earlier row already
+    has, reported with the earlier row; empty cells and values of the wrong type are reported
+    as such, not here."""
+    keys = typed.select(identity(pl.col(name), typed.schema[name]).alias("key")).with_row_index(
+        "index").filter(pl.col("key").is_not_null() & pl.col("key").is_duplicated())
+    if not keys.height:
+        return []
+    later = keys.with_columns(pl.col("index").min().over("key").alias("first")).filter(
+        pl.col("index") != pl.col("first")).sort("index")
+    problems = []
+    for index, first in zip(later["index"].to_list(), later["first"].to_list(), strict=True):
+        value, earlier = raw_text[name][index], raw_text[name][first]
+        where = f"row {first + 1}" + (f" (cell {cell})" if (cell := raw.cell(first + 1, name))
+                                      else f" (line {line})" if (line := raw.line(first + 1))
+                                      else "")
+        advice = (f"first in {where}" if value == earlier else
+                  f"{where} has {earlier!r}: the same id, as ids are compared without "
+                  "spaces around them and without leading zeros (docs/codebooks.md)")
+        problems.append(problem("duplicate-id", row=index + 1, column=name, value=value,
+                                line=raw.line(index + 1), advice=advice))
+    return problems
 
 
 def _tagged(raw: RawTable, source: SourceCodebook) -> list[Problem]:
@@ -559,17 +608,24 @@ def _advice(value: str | None, column: str, check: str, context: _Context) -> st
     only."""
     if value is None:
         return ""
-    other = [ch for ch in value if ch.isdigit() and not ch.isascii()]
+    if value.isascii() or len(value) > LONGEST:  # nothing to say of a huge cell's digits
+        other = []
+    else:
+        other = [ch for ch in value if ch.isdigit() and not ch.isascii()]
     if other:
         ascii_ = "".join(str(unicodedata.digit(ch)) if ch in other else ch for ch in value)
         return f"it has digits of another script; write it with the digits 0-9 ({ascii_!r})"
     source = context.source
     if column == source.municipality.variable and check in ("pattern", "unknown-municipality"):
         ref = context.codebooks.package.municipality_references[source.municipality.reference]
-        padded = value.strip().zfill(ref.width)
-        if value.strip().isdigit() and padded != value and padded in context.municipalities:
+        stripped = value.strip()
+        padded = stripped.zfill(ref.width)
+        if stripped.isdigit() and padded != stripped and padded in context.municipalities:
             return (f"it looks like {padded} ({context.municipalities[padded]}) with its leading "
                     f"zero lost, e.g. by a spreadsheet; keep codes as {ref.width}-digit text")
+        if stripped != value and stripped in context.municipalities:
+            return (f"it is {stripped} ({context.municipalities[stripped]}) with spaces around "
+                    "it: a code is written without them")
         if check == "unknown-municipality":
             vintages = _vintages_with(value, source, context)
             if vintages:
