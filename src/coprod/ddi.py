@@ -1,7 +1,9 @@
 """DDI-Codebook 2.5 XML of the harmonized tables, for archives (Sikt, the Danish National
 Archives, CESSDA): the study description, one ``fileDscr`` per table and one ``var`` per
 harmonized variable, with labels in every language (``xml:lang``), the question text of every
-source in its own language, and categories with their frequencies, missing ones flagged."""
+source in its own language, and categories with their frequencies, missing ones flagged. It
+validates against both official XML Schemas of DDI-Codebook 2.5 (2012-01-17 and its 2014
+revision; tests/test_standards.py): an element either allows only once is written once."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from .disclosure.tables import TablePlan
 from .pages import country_names
 
 NAMESPACE = "ddi:codebook:2_5"
+XHTML = "http://www.w3.org/1999/xhtml"  # DDI's text elements may hold XHTML paragraphs
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
@@ -40,7 +43,7 @@ def ddi_bytes(codebooks: Codebooks, tables: dict[str, pl.DataFrame],
     package = codebooks.package
     root = ET.Element("codeBook", {"version": "2.5", "ID": package.name,
                                    XML_LANG: package.languages[0],
-                                   "xmlns": NAMESPACE})
+                                   "xmlns": NAMESPACE, "xmlns:xhtml": XHTML})
     doc = _sub(_sub(_sub(root, "docDscr"), "citation"), "titlStmt")
     _sub(doc, "titl", f"Codebook of {package.title}")
 
@@ -64,18 +67,24 @@ def ddi_bytes(codebooks: Codebooks, tables: dict[str, pl.DataFrame],
         _sub(summary, "nation", country_names(codebooks).get(country, country),
              abbr=country.upper())
     _sub(summary, "dataKind", "synthetic demo data" if package.synthetic else "survey data")
-    access = _sub(_sub(study, "dataAccs"), "useStmt")
-    for lic in package.licenses:
-        _sub(access, "conditions", f"{lic.scope}: {lic.title} ({lic.name})")
+    # One `conditions` (the 2012 schema allows no more): every licence, each with its scope
+    if package.licenses:
+        _sub(_sub(_sub(study, "dataAccs"), "useStmt"), "conditions", "; ".join(
+            f"{lic.scope}: {lic.title} ({lic.name})" for lic in package.licenses))
 
     for index, (name, frame) in enumerate(tables.items(), start=1):
         spec = codebooks.tables[name]
         text = _sub(_sub(root, "fileDscr", ID=f"F{index}"), "fileTxt")
         _sub(text, "fileName", f"{name}.parquet")
+        # fileCont, once and before dimensns: the description in every language, a paragraph
+        # each, marked with its language
+        if any(spec.description.root.get(lang) for lang in package.languages):
+            _labels(_sub(text, "fileCont"), "xhtml:p", spec.description, package.languages)
         dimensions = _sub(text, "dimensns")
         _sub(dimensions, "caseQnty", str(frame.height))
-        _sub(dimensions, "varQnty", str(len(frame.columns)))
-        _labels(text, "fileCont", spec.description, package.languages)
+        # the variables described below (a numeric variable's <name>_missing column, the reason
+        # its value is missing, is a column of the file but has no `var` of its own)
+        _sub(dimensions, "varQnty", str(len(spec.variables)))
 
     data = _sub(root, "dataDscr")
     missing = package.missing

@@ -65,7 +65,8 @@ def stage_inputs(project: Project, codebooks: Codebooks,
     return {
         "package": {**_hashes(inputs, project.root), **tool},
         "site": {**_hashes([*inputs, *outputs, *_files(project.templates),
-                            project.reports / "validation.json"], project.root, overlay),
+                            project.reports / "validation.json",
+                            project.root / "CITATION.cff"], project.root, overlay),
                  **tool},
     }
 

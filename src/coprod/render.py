@@ -13,6 +13,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urljoin, urlsplit
 
 import polars as pl
 from jinja2 import (
@@ -134,24 +135,42 @@ def _read_tables(outputs: Outputs, codebooks: Codebooks) -> dict[str, pl.DataFra
     return tables
 
 
+def _absolute(url: str | None) -> bool:
+    parts = urlsplit(url or "")
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
 def _json_ld(codebooks: Codebooks, tables: dict[str, pl.DataFrame],
              downloads: list[Download]) -> dict:
-    """schema.org Dataset, for search engines and catalogues."""
+    """schema.org Dataset, for search engines and catalogues. Every URL in it is absolute: a
+    download's ``contentUrl`` and the Dataset's ``url`` only where the package declares where
+    the site is published (``homepage`` in package.yaml); without it the downloads are listed
+    (name, format, size, checksum) with no URL, as a search engine cannot resolve a relative
+    one against a site it has not been told of."""
     package = codebooks.package
     waves = sorted({s.wave for s in codebooks.sources.values()})
     data_license = next((lic for lic in package.licenses if lic.scope == "data"), None)
+    site = package.homepage.rstrip("/") + "/" if _absolute(package.homepage) else None
     variables = []
     for name in tables:
         for var_name, var in codebooks.tables[name].variables.items():
             variables.append({"@type": "PropertyValue", "name": f"{name}.{var_name}",
                               "description": var.label.get()})
-    return {
+    if data_license is None:
+        license_ = None
+    elif _absolute(data_license.path):
+        license_ = data_license.path
+    else:  # a licence without a URL (or a path in the repository) is named, not linked
+        license_ = {"@type": "CreativeWork", "name": data_license.title,
+                    "identifier": data_license.name}
+    dataset = {
         "@context": "https://schema.org/",
         "@type": "Dataset",
         "name": package.title,
         "description": f"{package.description} {package.synthetic_notice}",
+        "url": site,
         "version": package.version,
-        "license": data_license.path if data_license and data_license.path else None,
+        "license": license_,
         "creator": [{"@type": "Organization", "name": c.title} for c in package.contributors],
         "keywords": package.keywords,
         "isAccessibleForFree": True,
@@ -160,10 +179,12 @@ def _json_ld(codebooks: Codebooks, tables: dict[str, pl.DataFrame],
                             for c in sorted({s.country for s in codebooks.sources.values()})],
         "variableMeasured": variables,
         "distribution": [{"@type": "DataDownload", "name": d.path.rsplit("/", 1)[-1],
-                          "encodingFormat": d.mediatype, "contentUrl": d.path,
+                          "description": d.title, "encodingFormat": d.mediatype,
+                          **({"contentUrl": urljoin(site, d.path)} if site else {}),
                           "contentSize": f"{d.size} B", "sha256": d.sha256}
                          for d in downloads],
     }
+    return {key: value for key, value in dataset.items() if value not in (None, [])}
 
 
 def _download(path: str, title: str, mediatype: str, data: bytes) -> Download:
@@ -205,6 +226,13 @@ def render_site(project: Project, codebooks: Codebooks,
         if data is not None:
             files[f"downloads/{path.name}"] = data
             downloads.append(_download(f"downloads/{path.name}", title, "application/json", data))
+    # How to cite the package, as the Citation File Format (YAML) in the package's root
+    citation = outputs.read(project.root / "CITATION.cff")
+    if citation is not None:
+        files["downloads/CITATION.cff"] = citation
+        downloads.append(_download("downloads/CITATION.cff", "How to cite this package "
+                                   "(Citation File Format 1.2.0, YAML)", "application/x-yaml",
+                                   citation))
 
     report_bytes = outputs.read(project.reports / "validation.json")
     report = json.loads(report_bytes.decode("utf-8")) if report_bytes else None
