@@ -55,7 +55,8 @@ def _patch(path: Path, old: str, new: str, part: str = "xl/worksheets/sheet1.xml
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for info, data in parts.items():
             if info.filename == part:
-                text = data.decode("utf-8")
+                # openpyxl writes an empty value as <v />, or as <v></v> where lxml is installed
+                text = data.decode("utf-8").replace("<v></v>", "<v />")
                 assert old in text, text
                 data = text.replace(old, new).encode("utf-8")
             archive.writestr(info, data)

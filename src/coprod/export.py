@@ -116,8 +116,8 @@ def _formats(table: HarmonizedTable, coded: pl.DataFrame, kind: str) -> dict[str
     for column in coded.columns:
         var, is_reason = _variable_of(table, column)
         dtype = coded.schema[column]
-        if dtype == pl.String:
-            continue
+        if not dtype.is_numeric() and dtype != pl.Object:
+            continue  # text, dates and times keep the formats their types give them
         whole = is_reason or dtype.is_integer() or (var is not None and var.type in (
             "categorical", "integer"))
         if whole:
