@@ -395,3 +395,183 @@ def test_search_finds_a_variable_from_a_word_of_its_question(
     assert "institutions.collab_associations" in found, (language, found)
     assert status and "found" in status
     assert landed.endswith("variables/institutions/collab_associations.html")
+
+
+# --- the extract page -------------------------------------------------------------------------
+
+EXTRACT_TABLE = "institutions"
+EXTRACT_VARIABLES = ["welfare_field", "n_employees", "collab_any", "attitude", "weight"]
+EXTRACT_COLUMNS = ["respondent_id", "country", "wave", "source", "welfare_field", "n_employees",
+                   "n_employees_missing", "collab_any", "attitude", "weight"]
+
+
+def _built_package(site_dir: Path) -> Path:
+    """The package folder the served site was built from (served_site copies its build/site to
+    <tmp>/www/<PREFIX>, next to <tmp>/demo)."""
+    root = site_dir.parents[len(Path(PREFIX).parts)] / "demo"
+    assert (root / "schemas" / "package.yaml").is_file(), root
+    return root
+
+
+def _make_extract(page: Page, base: str, *, countries: list[str], waves: list[str],
+                  cells: str = "codes") -> None:
+    page.goto(base + "extract.html", wait_until="load")
+    page.check(f"#table-{EXTRACT_TABLE}")
+    for variable in EXTRACT_VARIABLES:
+        page.check(f"#var-{EXTRACT_TABLE}-{variable}")
+    for box in page.query_selector_all(f"#extract-{EXTRACT_TABLE} input[name=country]"):
+        box.set_checked(box.get_attribute("value") in countries)
+    for box in page.query_selector_all(f"#extract-{EXTRACT_TABLE} input[name=wave]"):
+        box.set_checked(box.get_attribute("value") in waves)
+    page.check(f"#cells-{cells}")
+    page.click("#extract-form button[type=submit]")
+    page.wait_for_function("() => document.getElementById('extract-status').textContent"
+                           " && !document.getElementById('extract-status').textContent"
+                           ".startsWith('Reading')")
+
+
+def _download(page: Page, link: str, to: Path) -> Path:
+    with page.expect_download() as download:
+        page.click(link)
+    download.value.save_as(to)
+    return to
+
+
+@pytest.mark.parametrize("cells", ["codes", "labels"])
+def test_the_extract_page_makes_the_extract_of_the_parquet_file(
+        cells: str, served_site: tuple[str, Path], browser: Browser, tmp_path: Path) -> None:
+    """Five variables for Denmark 2018, made in the browser from the site's Parquet download
+    (hyparquet, zstd by fzstd): every cell is the Parquet value as a code or English label
+    (from codebook.json), and the CSV and its codebook are the bytes `coprod extract` writes."""
+    import json
+
+    import polars as pl
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    base, site_dir = served_site
+    page = browser.new_page(accept_downloads=True)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        _make_extract(page, base, countries=["dk"], waves=["2018"], cells=cells)
+        status = page.text_content("#extract-status") or ""
+        links = page.eval_on_selector_all("#extract-files a", "as => as.map(a => a.download)")
+        assert links == [f"{EXTRACT_TABLE}-extract.csv",
+                         f"{EXTRACT_TABLE}-extract.codebook.json"], (status, errors)
+        csv_file = _download(page, "#extract-files li:nth-child(1) a", tmp_path / "page.csv")
+        book_file = _download(page, "#extract-files li:nth-child(2) a", tmp_path / "page.json")
+    finally:
+        page.close()
+    assert not errors, errors
+    assert "706 rows" in status
+
+    # Against the Parquet file the page read, with codes and labels from codebook.json
+    downloads = site_dir / "downloads"
+    published = pq.read_table(downloads / f"{EXTRACT_TABLE}.parquet")
+    published = published.filter(pc.equal(published["source"], "dk-institutions-2018"))
+    document = json.loads((downloads / "codebook.json").read_text(encoding="utf-8"))
+    variables = document["tables"][EXTRACT_TABLE]["variables"]
+    reasons = {m["value"]: (m["code"], m["label"]["en"]) for m in document["missing"]}
+    frame = pl.read_csv(csv_file, infer_schema=False)
+    assert frame.columns == EXTRACT_COLUMNS
+    assert frame.height == published.num_rows == 706
+    for column in EXTRACT_COLUMNS:
+        var = variables.get(column)
+        if var is not None and var["type"] == "categorical":
+            meaning = {c["value"]: (c["code"], c["label"]["en"]) for c in var["categories"]}
+            meaning |= reasons
+        elif var is None:  # a _missing column
+            meaning = reasons
+        else:
+            meaning = None
+        expected = []
+        for value in published[column].to_pylist():
+            if value is None:
+                expected.append(None)
+            elif meaning is not None:
+                code, label = meaning[value]
+                expected.append(str(code) if cells == "codes" else label)
+            else:
+                expected.append(value)
+        read = frame[column].to_list()
+        if column == "weight":
+            assert [float(v) for v in read] == expected
+        else:
+            assert read == [None if v is None else str(v) for v in expected], column
+
+    # The same bytes as the command line's extract of the same selection
+    out = tmp_path / "cli" / f"{EXTRACT_TABLE}-extract.csv"
+    result = CliRunner().invoke(main, ["--root", str(_built_package(site_dir)), "extract",
+                                       *EXTRACT_VARIABLES, "--country", "dk", "--wave", "2018",
+                                       "-o", str(out), *(["--labels"] if cells == "labels"
+                                                         else [])])
+    assert result.exit_code == 0, result.output
+    assert csv_file.read_bytes() == out.read_bytes()
+    assert book_file.read_bytes() == out.with_name(
+        f"{EXTRACT_TABLE}-extract.codebook.json").read_bytes()
+    book = json.loads(book_file.read_text(encoding="utf-8"))
+    assert book["extract"]["sources"] == ["dk-institutions-2018"]
+    assert book["tables"][EXTRACT_TABLE]["variables"]["attitude"]["frequencies"] == {
+        "dk-institutions-2018": variables["attitude"]["frequencies"]["dk-institutions-2018"]}
+
+
+def test_the_extract_page_says_when_a_choice_has_no_rows(served_site: tuple[str, Path],
+                                                         browser: Browser) -> None:
+    base, _ = served_site
+    page = browser.new_page()
+    try:
+        _make_extract(page, base, countries=["no"], waves=["2016"])
+        status = page.text_content("#extract-status") or ""
+        links = page.query_selector_all("#extract-files a")
+        page.goto(base + "extract.html", wait_until="load")
+        page.check(f"#table-{EXTRACT_TABLE}")
+        page.click("#extract-form button[type=submit]")
+        nothing = page.text_content("#extract-status") or ""
+    finally:
+        page.close()
+    assert "no rows" in status and "Denmark 2016" in status and "Norway 2022" in status, status
+    assert not links
+    assert nothing == "Choose at least one variable."
+
+
+def test_the_extract_page_from_the_file_system_says_how_to_serve_the_site(
+        served_site: tuple[str, Path], browser: Browser) -> None:
+    """Opened as file://, where a page may not read other files, it says to serve the site."""
+    _, site_dir = served_site
+    page = browser.new_page()
+    try:
+        page.goto((site_dir / "extract.html").as_uri(), wait_until="load")
+        notice = page.locator("#extract-offline")
+        visible = notice.is_visible()
+        text = notice.text_content() or ""
+        form_hidden = not page.locator("#extract-form").is_visible()
+    finally:
+        page.close()
+    assert visible and form_hidden
+    assert "python -m http.server" in text and "file://" in text
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_the_extract_page_is_accessible_at_phone_and_desktop_width(
+        width: int, served_site: tuple[str, Path], browser: Browser) -> None:
+    """axe-core finds no serious violation before or after an extract is made, and nothing is
+    wider than a phone's screen."""
+    base, _ = served_site
+    page = browser.new_page(viewport={"width": width, "height": 800})
+    try:
+        page.goto(base + "extract.html", wait_until="load")
+        before = _axe_violations(page)
+        _make_extract(page, base, countries=["dk", "no"], waves=["2018"])
+        after = _axe_violations(page)
+        overflow = page.evaluate("() => document.documentElement.scrollWidth - "
+                                 "document.documentElement.clientWidth")
+        nav_links = page.eval_on_selector_all(
+            "nav[aria-label=Main] a", "as => as.filter(a => { const r = a.getBoundingClientRect();"
+            " return r.right > document.documentElement.clientWidth; }).map(a => a.textContent)")
+    finally:
+        page.close()
+    blocking = [v for v in before + after if v["impact"] in BLOCKING_IMPACTS]
+    assert not blocking, "\n".join(map(_describe, blocking))
+    assert overflow <= 0, f"the page is {overflow}px wider than a {width}px screen"
+    assert not nav_links, f"nav links off the screen: {nav_links}"

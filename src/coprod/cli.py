@@ -268,6 +268,56 @@ def codebook(ctx: Context, variable: str) -> None:
 
 
 @main.command()
+@click.argument("variables", nargs=-1, required=True)
+@click.option("--table", help="The table to take them from (when a variable is in more than one).")
+@click.option("--country", "countries", multiple=True,
+              help="Keep this country (code or name; repeat for more). Default: all.")
+@click.option("--wave", "waves", type=int, multiple=True,
+              help="Keep this wave (repeat for more). Default: all.")
+@click.option("--source", "sources", multiple=True,
+              help="Keep this source, e.g. dk-institutions-2018 (repeat for more).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet", "sav", "dta"]),
+              help="What to write (default: from the output's suffix).")
+@click.option("--labels", is_flag=True,
+              help="CSV only: category labels instead of numeric codes.")
+@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The file to write; its codebook goes next to it as NAME.codebook.json.")
+@click.pass_obj
+def extract(ctx: Context, variables: tuple[str, ...], table: str | None,
+            countries: tuple[str, ...], waves: tuple[int, ...], sources: tuple[str, ...],
+            fmt: str | None, labels: bool, output: Path) -> None:
+    """Write some variables of a table, for some countries and waves, with their codebook.
+
+    Takes the VARIABLES named (as VARIABLE or TABLE.VARIABLE), their _missing columns and the
+    identifying columns (respondent_id, source, country, wave), for the rows of the countries,
+    waves and sources asked for, from the published Parquet tables. Writes CSV, Parquet, SPSS
+    or Stata with labels, and NAME.codebook.json: the codebook of just those variables and
+    sources, counts suppressed as in processed/codebook.json.
+
+    \b
+    Examples:
+      coprod extract welfare_field collab_any attitude --country dk --wave 2018 -o dk.sav
+      coprod extract associations.size_class --format csv --labels -o sizes.csv
+    """
+    from . import extract as extracts
+
+    def action():  # noqa: ANN202 - (Extract, Path, Path)
+        project = ctx.project()
+        from .pipeline import load
+
+        chosen = extracts.format_of(fmt, output)
+        return extracts.write(project, load(project), variables, fmt=chosen, output=output,
+                              table=table, countries=countries, waves=waves, sources=sources,
+                              labels=labels)
+
+    made, data, described = run(ctx, action)
+    selection = made.selection
+    click.echo(f"Wrote {data} ({made.rows.num_rows} rows, {made.rows.num_columns} columns of "
+               f"{selection.table}, from {', '.join(selection.sources)}) and its codebook "
+               f"{described}")
+
+
+@main.command()
 @click.argument("old")
 @click.argument("new", required=False)
 @click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown",

@@ -30,6 +30,7 @@ from .describe import availability
 from .disclosure import tables as disclosure
 from .errors import ConfigError
 from .export import table_exports
+from .extract import page_tables
 from .pages import (
     country_names,
     search_index,
@@ -296,6 +297,8 @@ def render_site(project: Project, codebooks: Codebooks,
     page("background.html", "background.html")
     page("validation.html", "validation.html", report=report)
     page("search.html", "search.html")
+    if open_access:  # made in the browser from the Parquet downloads, which only these have
+        page("extract.html", "extract.html", extract_tables=page_tables(codebooks, tables))
     for table_name, table_pages in pages_by_table.items():
         for p in table_pages:
             page("variable.html", f"variables/{table_name}/{p['name']}.html", **p)
