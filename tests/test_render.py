@@ -181,3 +181,13 @@ def test_countries_languages_and_classifications_come_from_the_codebooks(tiny: P
     page = (site / "variables" / "things" / "collab.html").read_text(encoding="utf-8")
     for lang, name in (("en", "English"), ("da", "Dansk"), ("nb", "Norsk bokmål")):
         assert f'<dt lang="{lang}">{name}</dt><dd lang="{lang}">' in page
+
+
+def test_the_reader_is_among_the_downloads(tiny: Path) -> None:
+    """The reader researchers put beside their scripts: the tool's own module, unchanged."""
+    import coprod.reader
+
+    site = _build(tiny)
+    assert (site / "downloads" / "reader.py").read_bytes() == Path(
+        coprod.reader.__file__).read_bytes()
+    assert 'href="downloads/reader.py"' in (site / "downloads.html").read_text(encoding="utf-8")

@@ -235,6 +235,14 @@ def render_site(project: Project, codebooks: Codebooks,
                                    "(Citation File Format 1.2.0, YAML)", "application/x-yaml",
                                    citation))
 
+    # The reader for researchers (coprod.reader: the standard library, pyarrow and polars or
+    # pandas only), to put beside a script that reads the downloads
+    reader = (Path(__file__).parent / "reader.py").read_bytes()
+    files["downloads/reader.py"] = reader
+    downloads.append(_download("downloads/reader.py", "Python reader: categories in codebook "
+                               "order, labels in any language, missing reasons as nulls "
+                               "(docs/reading.md)", "text/x-python", reader))
+
     report_bytes = outputs.read(project.reports / "validation.json")
     report = json.loads(report_bytes.decode("utf-8")) if report_bytes else None
     descriptor = outputs.read(project.datapackage)
