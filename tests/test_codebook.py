@@ -328,3 +328,24 @@ def test_harmonized_variable_names_are_slugs(tiny: Path, name: str) -> None:
     write_yaml(path, table)
     message = _error(tiny)
     assert "things.yaml: variables" in message and "should match pattern" in message
+
+
+@pytest.mark.parametrize(("fieldwork", "message"), [
+    ("spring 2018", "is not a period: write it as YYYY-MM/YYYY-MM"),
+    ("2018-05/2018-03", "ends before it begins"),
+])
+def test_a_fieldwork_that_is_not_a_period_is_refused(tiny: Path, fieldwork: str,
+                                                     message: str) -> None:
+    _rewrite_source(tiny, fieldwork=fieldwork)
+    error = _error(tiny)
+    assert "no-things-2018.yaml: fieldwork" in error and message in error
+    assert "(line " in error
+
+
+def test_a_range_that_runs_backwards_is_refused(tiny: Path) -> None:
+    variables = {**NO_SOURCE["variables"],
+                 "ansatte": {**NO_SOURCE["variables"]["ansatte"], "range": [1000, 0]}}
+    _rewrite_source(tiny, variables=variables)
+    error = _error(tiny)
+    assert "variables.ansatte: range [1000.0, 0.0] runs backwards" in error or \
+        "variables.ansatte: range [1000, 0] runs backwards" in error

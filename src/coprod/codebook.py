@@ -397,6 +397,9 @@ class SourceVariable(Model):
         if self.missing_ranges and self.type not in ("integer", "number"):
             raise ValueError("missing_ranges are for integer and number variables")
         temporal = self.type in ("date", "datetime")
+        if self.range is not None and self.range[0] > self.range[1]:
+            raise ValueError(f"range [{self.range[0]}, {self.range[1]}] runs backwards: write "
+                             "the lowest value first")
         if self.range is not None and temporal != isinstance(self.range[0], dt.date):
             raise ValueError(f"a range of a {self.type} variable is "
                              + ("two dates, e.g. [2024-03-01, 2024-05-31]" if temporal else
@@ -492,6 +495,30 @@ class MunicipalityField(Model):
     reference: str  # key into package.municipality_references
 
 
+def fieldwork_period(fieldwork: str | None) -> tuple[dt.date, dt.date] | None:
+    """The first and last day of a declared fieldwork (2024-03/2024-05, 2024-03-04/2024-04-30,
+    or 2024); None when it is not a period of this form."""
+    import calendar
+
+    def bound(text: str, last: bool) -> dt.date | None:
+        parts = text.strip().split("-")
+        if not 1 <= len(parts) <= 3 or not all(p.isdigit() for p in parts):
+            return None
+        year, month, day = (int(parts[0]), int(parts[1]) if len(parts) > 1 else (12 if last else 1),
+                            int(parts[2]) if len(parts) > 2 else 0)
+        try:
+            return dt.date(year, month, day or (calendar.monthrange(year, month)[1] if last else 1))
+        except ValueError:
+            return None
+
+    if not fieldwork:
+        return None
+    start, _, end = fieldwork.partition("/")
+    first, last = bound(start, False), bound(end or start, True)
+    return (first, last) if first and last else None
+
+
+
 class SourceCodebook(Model):
     """``schemas/sources/<id>.yaml``."""
 
@@ -513,6 +540,19 @@ class SourceCodebook(Model):
     variables: dict[str, SourceVariable]
     mappings: dict[str, AnyMapping]
     review: list[str] = []  # drafted items a person must check; build refuses until empty
+
+    @field_validator("fieldwork")
+    @classmethod
+    def _period(cls, value: str | None) -> str | None:
+        if value in (None, PLACEHOLDER):  # unset: a draft's, reported by coprod.review
+            return value
+        period = fieldwork_period(value)
+        if period is None:
+            raise ValueError(f"fieldwork {value!r} is not a period: write it as YYYY-MM/YYYY-MM "
+                             "(or YYYY-MM-DD/YYYY-MM-DD, or a year)")
+        if period[0] > period[1]:
+            raise ValueError(f"fieldwork {value!r} ends before it begins")
+        return value
 
     @model_validator(mode="after")
     def _format_settings(self) -> SourceCodebook:

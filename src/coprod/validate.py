@@ -19,6 +19,7 @@ from .codebook import (
     Mapping,
     SourceCodebook,
     SourceVariable,
+    fieldwork_period,
     labels_in,
     shown_path,
     yaml_line,
@@ -467,29 +468,6 @@ def _tagged(raw: RawTable, source: SourceCodebook) -> list[Problem]:
                                         advice="a Stata extended missing value: declare it under "
                                                f"missing: (e.g. {value}: dont_know)"))
     return problems
-
-
-def fieldwork_period(fieldwork: str | None) -> tuple[dt.date, dt.date] | None:
-    """The first and last day of a declared fieldwork (2024-03/2024-05, 2024-03-04/2024-04-30,
-    or 2024); None when it is not a period of this form."""
-    import calendar
-
-    def bound(text: str, last: bool) -> dt.date | None:
-        parts = text.strip().split("-")
-        if not 1 <= len(parts) <= 3 or not all(p.isdigit() for p in parts):
-            return None
-        year, month, day = (int(parts[0]), int(parts[1]) if len(parts) > 1 else (12 if last else 1),
-                            int(parts[2]) if len(parts) > 2 else 0)
-        try:
-            return dt.date(year, month, day or (calendar.monthrange(year, month)[1] if last else 1))
-        except ValueError:
-            return None
-
-    if not fieldwork:
-        return None
-    start, _, end = fieldwork.partition("/")
-    first, last = bound(start, False), bound(end or start, True)
-    return (first, last) if first and last else None
 
 
 def _outside_fieldwork(typed: pl.DataFrame, raw: RawTable,
