@@ -237,11 +237,13 @@ def render_site(project: Project, codebooks: Codebooks,
 
     # The reader for researchers (coprod.reader: the standard library, pyarrow and polars or
     # pandas only), to put beside a script that reads the downloads
-    reader = (Path(__file__).parent / "reader.py").read_bytes()
-    files["downloads/reader.py"] = reader
-    downloads.append(_download("downloads/reader.py", "Python reader: categories in codebook "
-                               "order, labels in any language, missing reasons as nulls "
-                               "(docs/reading.md)", "text/x-python", reader))
+    # (with the microdata it reads: an open package's)
+    if open_access:
+        reader = (Path(__file__).parent / "reader.py").read_bytes()
+        files["downloads/reader.py"] = reader
+        downloads.append(_download("downloads/reader.py", "Python reader: categories in "
+                                   "codebook order, labels in any language, missing reasons "
+                                   "as nulls (docs/reading.md)", "text/x-python", reader))
 
     report_bytes = outputs.read(project.reports / "validation.json")
     report = json.loads(report_bytes.decode("utf-8")) if report_bytes else None
