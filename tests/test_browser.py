@@ -332,6 +332,79 @@ def test_every_page_of_the_site_is_linked(crawl: Crawl) -> None:
                     pytrace=False)
 
 
+
+# --- every page at a phone's width and a desktop's ---------------------------------------------
+
+SCREENS = {"phone": (390, 844), "desktop": (1280, 900)}
+TOUCH_TARGET = 44  # px: the height of a header link, as phones' guidelines ask of a touch target
+# Why a page is wider than the screen: the elements that reach past its right edge outside a box
+# of their own that scrolls or clips (a wide table's scroll region), a few of them. A box clips an
+# absolutely positioned element only if it holds the element's containing block.
+PAST_THE_EDGE_JS = """() => {
+  const width = window.innerWidth;
+  const past = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 || box.right <= width) continue;
+    const position = getComputedStyle(el).position;
+    let seeking = position === 'absolute' || position === 'fixed';
+    let inBox = false;
+    for (let up = el.parentElement; up && up !== document.body; up = up.parentElement) {
+      const style = getComputedStyle(up);
+      if (seeking) {
+        if (position === 'fixed' || style.position === 'static') continue;
+        seeking = false;
+      }
+      if (style.overflowX !== 'visible') { inBox = true; break; }
+    }
+    if (!inBox) past.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+      + Array.from(el.classList, c => '.' + c).join('') + ' (right edge ' + Math.round(box.right)
+      + ' px)');
+  }
+  return {scrollWidth: document.documentElement.scrollWidth, width: width,
+          past: past.slice(0, 4)};
+}"""
+
+
+@pytest.mark.parametrize("screen", SCREENS)
+def test_no_page_is_wider_than_the_screen(screen: str, served_site: tuple[str, Path],
+                                         browser: Browser) -> None:
+    """Every page of the site at a phone's size (390x844) and a desktop's (1280x900): the page
+    never scrolls sideways (the navigation wraps, a wide table scrolls inside its own region),
+    the header's links are touch targets of usual size, and the page logs no console error."""
+    base, site_dir = served_site
+    width, height = SCREENS[screen]
+    pages = sorted(path.relative_to(site_dir).as_posix() for path in site_dir.rglob("*.html"))
+    favicon = "{0.scheme}://{0.netloc}/favicon.ico".format(urlsplit(base))  # see _Visitor
+    errors: list[str] = []
+    failures: list[tuple[str, str]] = []
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.on("console", lambda message: errors.append(f"console error: {message.text}")
+            if message.type == "error" and message.location.get("url") != favicon else None)
+    page.on("pageerror", lambda error: errors.append(f"uncaught exception: {error}"))
+    try:
+        for path in pages:
+            errors.clear()
+            response = page.goto(base + path, wait_until="load")
+            if response is None or response.status != 200:
+                failures.append((path, f"status {response and response.status}"))
+                continue
+            found = page.evaluate(PAST_THE_EDGE_JS)
+            if found["scrollWidth"] > found["width"]:
+                failures.append((path, f"{found['scrollWidth']} px wide on a {found['width']} px "
+                                       f"screen: {', '.join(found['past']) or 'no element found'}"))
+            small = page.eval_on_selector_all(
+                "header nav a", f"links => links.filter(a => a.getBoundingClientRect().height < "
+                                f"{TOUCH_TARGET}).map(a => a.textContent.trim())")
+            if small:
+                failures.append((path, f"header links lower than {TOUCH_TARGET} px: {small}"))
+            failures += [(path, error) for error in errors]
+    finally:
+        page.close()
+    assert len(pages) > 10, pages
+    if failures:
+        pytest.fail(_report(f"pages at {width}x{height}", failures), pytrace=False)
+
 # Pages checked with axe-core: the home page, the summary page and one codebook page must be
 # there; the variables index and downloads pages are checked when the site has them as pages
 # of their own (they may be sections of index.html).

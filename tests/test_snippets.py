@@ -53,7 +53,7 @@ def page_snippets(built: Path) -> list[tuple[str, str]]:
     """(kind, code) of every code block on the downloads page, in page order."""
     page = (built / "build" / "site" / "downloads.html").read_text(encoding="utf-8")
     out = []
-    for attributes, body in re.findall(r"<pre><code([^>]*)>(.*?)</code></pre>", page, re.S):
+    for attributes, body in re.findall(r"<pre[^>]*><code([^>]*)>(.*?)</code></pre>", page, re.S):
         kind = re.search(r'data-snippet="([^"]+)"', attributes)
         assert kind, f"a code block of the downloads page has no data-snippet: {body[:80]!r}"
         out.append((kind.group(1), html.unescape(body)))
