@@ -648,3 +648,105 @@ def test_the_extract_page_is_accessible_at_phone_and_desktop_width(
     assert not blocking, "\n".join(map(_describe, blocking))
     assert overflow <= 0, f"the page is {overflow}px wider than a {width}px screen"
     assert not nav_links, f"nav links off the screen: {nav_links}"
+
+
+# --- charts -----------------------------------------------------------------------------------
+
+# Per chart (figure.chart): the width it has and the SVG takes, and the boxes of what it draws
+# as the browser lays them out: its text (with the size it is rendered at), bars, whiskers and
+# legend items. Text hidden at this width (display: none) has no box and is left out.
+CHARTS_JS = """() => Array.from(document.querySelectorAll('figure.chart'), (figure, index) => {
+  const box = e => { const r = e.getBoundingClientRect();
+                     return {left: r.left, top: r.top, right: r.right, bottom: r.bottom}; };
+  const style = getComputedStyle(figure);
+  const svg = figure.querySelector('svg.chart');
+  const shown = e => getComputedStyle(e).display !== 'none';
+  const texts = svg ? Array.from(svg.querySelectorAll('text')).filter(shown).map(t => ({
+    kind: t.getAttribute('class') || '', text: t.textContent, box: box(t),
+    size: parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a})) : [];
+  return {
+    index: index,
+    figure: box(figure),
+    width: figure.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight),
+    svg: svg ? box(svg) : null,
+    plotLeft: svg ? box(svg).left + parseFloat(getComputedStyle(svg).paddingLeft) : null,
+    texts: texts,
+    bars: svg ? Array.from(svg.querySelectorAll('rect'), box) : [],
+    whiskers: svg ? Array.from(svg.querySelectorAll('.ch-ci'), box) : [],
+    legend: Array.from(figure.querySelectorAll('.ch-legend li'), li => ({text: li.textContent,
+                                                                       box: box(li)})),
+    caption: (figure.querySelector('figcaption') || {}).textContent || '',
+  };
+})"""
+MIN_TEXT_PX = 11
+
+
+def _overlap(a: dict, b: dict, tolerance: float = 0.5) -> bool:
+    return (min(a["right"], b["right"]) - max(a["left"], b["left"]) > tolerance
+            and min(a["bottom"], b["bottom"]) - max(a["top"], b["top"]) > tolerance)
+
+
+def _chart_problems(chart: dict) -> list[str]:
+    """What a reader could not read in one chart: a chart narrower than its figure, text under
+    MIN_TEXT_PX, text over text or a legend item, a value on a bar or whisker, a label on a
+    bar, anything outside the figure."""
+    where = f"chart {chart['index'] + 1}"
+    problems = []
+    if chart["svg"] is not None and abs((chart["svg"]["right"] - chart["svg"]["left"])
+                                        - chart["width"]) > 1:
+        problems.append(f"{where} is {chart['svg']['right'] - chart['svg']['left']:.0f}px wide "
+                        f"in a figure {chart['width']:.0f}px wide")
+    texts = chart["texts"]
+    problems += [f"{where}: {t['text']!r} rendered at {t['size']:.1f}px" for t in texts
+                 if t["size"] < MIN_TEXT_PX]
+    boxes = [(f"{t['kind'] or 'text'} {t['text']!r}", t["box"]) for t in texts] + [
+        (f"legend item {item['text']!r}", item["box"]) for item in chart["legend"]]
+    for i, (name, a) in enumerate(boxes):
+        problems += [f"{where}: {name} overlaps {other}" for other, b in boxes[i + 1:]
+                     if _overlap(a, b)]
+    for t in texts:
+        if "ch-value" in t["kind"].split():
+            if any(_overlap(t["box"], w, 0) for w in chart["whiskers"]):
+                problems.append(f"{where}: value {t['text']!r} touches a whisker")
+            if any(_overlap(t["box"], b, 0) for b in chart["bars"]):
+                problems.append(f"{where}: value {t['text']!r} is on a bar")
+        if "ch-label" in t["kind"].split() and t["box"]["right"] > chart["plotLeft"]:
+            problems.append(f"{where}: label {t['text']!r} runs into the plot")
+        figure = chart["figure"]
+        if t["box"]["left"] < figure["left"] - 0.5 or t["box"]["right"] > figure["right"] + 0.5:
+            problems.append(f"{where}: {t['text']!r} is cut off at the figure's edge")
+    if not chart["caption"].startswith(("Base:", "Bars:", "Each bar:")) or \
+            "Base:" not in chart["caption"]:
+        problems.append(f"{where}: no caption stating the base ({chart['caption']!r})")
+    return problems
+
+
+def _chart_pages(site_dir: Path) -> list[str]:
+    return sorted(path.relative_to(site_dir).as_posix() for path in site_dir.rglob("*.html")
+                  if 'class="chart"' in path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_charts_are_readable_at_phone_and_desktop_width(
+        width: int, served_site: tuple[str, Path], browser: Browser) -> None:
+    """On every page with a chart: each chart takes the full width of its figure, its text is
+    at least 11 px as rendered, no text overlaps other text or a legend item, no value label
+    touches a whisker or a bar, no label runs into the bars, nothing is cut off, and a caption
+    states the base."""
+    base, site_dir = served_site
+    pages = _chart_pages(site_dir)
+    assert "summary.html" in pages and "variables/institutions/initiative.html" in pages
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    failures, charts, values = [], 0, 0
+    try:
+        for path in pages:
+            page.goto(base + path, wait_until="load")
+            found = page.evaluate(CHARTS_JS)
+            charts += len(found)
+            values += sum("ch-value" in t["kind"] for c in found for t in c["texts"])
+            failures += [(path, problem) for chart in found for problem in _chart_problems(chart)]
+    finally:
+        page.close()
+    assert charts >= len(pages) and values > 100, (charts, values)
+    if failures:
+        pytest.fail(_report(f"charts hard to read at {width}px", failures), pytrace=False)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from .charts import Bar, bars, stacked
+from .charts import Bar, Row, Shades, bars, stacked
 from .codebook import Codebooks, HarmonizedTable, HarmonizedVariable, Mapping, Summary
 from .describe import availability, lineage
 from .disclosure.tables import VALUE, TablePlan
@@ -43,6 +43,17 @@ def with_categories(frame: pl.DataFrame, table: HarmonizedTable, codebooks: Code
             casts.append(pl.col(f"{name}_missing").cast(pl.String)
                          .cast(missing_enum(codebooks.package)))
     return frame.with_columns(casts)
+
+
+def shades(codebooks: Codebooks) -> Shades:
+    """The colour of each country and wave on every chart of the site: a hue per country in
+    the codebook's order, a shade per wave of any table."""
+    waves: dict[str, set[str]] = {}
+    for source in codebooks.sources.values():
+        waves.setdefault(source.country, set()).add(str(source.wave))
+    named = [c for c in country_names(codebooks) if c in waves]
+    countries = named + sorted(c for c in waves if c not in named)
+    return Shades(tuple(countries), {c: sorted(w) for c, w in waves.items()})
 
 
 def source_label(codebooks: Codebooks, source_id: str) -> str:
@@ -87,7 +98,7 @@ def _category_rows(var: HarmonizedVariable, frame: pl.DataFrame, name: str,
             not_offered = not is_missing and answers is not None and category.value not in answers
             shown = not hidden[s] and not is_missing and valid[s] and not not_offered
             cells.append({"n": n, "suppressed": category.value in hidden[s],
-                          "not_offered": not_offered,
+                          "not_offered": not_offered, "withheld": bool(hidden[s]),
                           "percent": 100 * n / valid[s] if shown else None})
         if is_missing and not any(c["n"] for c in cells):
             continue  # a missing reason no source uses is noise on the page
@@ -97,21 +108,40 @@ def _category_rows(var: HarmonizedVariable, frame: pl.DataFrame, name: str,
 
 def _category_chart(name: str, var: HarmonizedVariable, rows: list[dict], sources: list[str],
                     codebooks: Codebooks):  # noqa: ANN202 - Markup
-    """The table's percentages among valid answers, a bar per source; a source whose
-    percentages are withheld (a suppressed count) or a category it did not offer has none."""
+    """The table's percentages among valid answers: under each answer, a bar per country and
+    wave. A source with no percentage at all (withheld for a suppressed count, or no valid
+    answer) has no row, and the caption says why; an answer a source did not offer is said to
+    be not offered."""
+    answers = [row for row in rows if not row["missing"]]
+    charted = [i for i in range(len(sources))
+               if any(row["cells"][i]["percent"] is not None for row in answers)]
     chart_bars = []
-    for row in rows:
-        if row["missing"]:
-            continue
-        for i, cell in enumerate(row["cells"]):
-            if cell["percent"] is not None:
-                chart_bars.append(Bar(row["category"].label.get(), cell["percent"], series=i))
-    legend = [source_label(codebooks, s) for s in sources]
+    for row in answers:
+        for i in charted:
+            cell, source = row["cells"][i], codebooks.sources[sources[i]]
+            chart_bars.append(Bar(source_label(codebooks, sources[i]), cell["percent"],
+                                  group=row["category"].label.get(), country=source.country,
+                                  wave=source.wave,
+                                  note="not offered" if cell["not_offered"] else None))
+    left_out = []
+    for i, source in enumerate(sources):
+        if i not in charted:
+            withheld = any(row["cells"][i]["withheld"] for row in answers)
+            left_out.append(f"{source_label(codebooks, source)} ("
+                            + ("percentages withheld: a count is suppressed" if withheld
+                               else "no valid answers") + ")")
+    caption = ("Base: the valid answers (missing answers left out), unweighted. The percentage "
+               "of each answer per country and wave, as in the table below.")
+    if left_out:
+        caption += " Not shown: " + "; ".join(left_out) + "."
     return bars(chart_bars, title=f"{var.label.get()}: distribution by source",
                 description="Unweighted percentage of each category among the valid answers "
                             "(missing values left out), one bar per country and wave: "
-                            + "; ".join(f"{b.label} {legend[b.series]} {b.percent:.1f} %"
-                                        for b in chart_bars), legend=legend, salt=name)
+                            + "; ".join(f"{b.group} {b.label} "
+                                        + (b.note or "suppressed" if b.percent is None
+                                           else f"{b.percent:.1f} %")
+                                        for b in chart_bars),
+                caption=caption, shades=shades(codebooks), salt=name)
 
 
 def _missing_rows(name: str, frame: pl.DataFrame, sources: list[str],
@@ -176,25 +206,53 @@ def _withheld(cell: ShareCell, withheld: bool) -> ShareCell:
     return ShareCell(cell.group, cell.n, None, None, None, secondary=True) if withheld else cell
 
 
+def _origins(frame: pl.DataFrame, by: list[str]) -> dict[tuple[str, ...], tuple]:
+    """Per group: its country and wave, for the colour of its bar (None where the group has
+    more than one, e.g. waves pooled)."""
+    out = {}
+    for key, group in frame.group_by(by):
+        countries = group["country"].cast(pl.String).unique().to_list()
+        waves = group["wave"].cast(pl.String).unique().to_list()
+        out[tuple(str(v) for v in key)] = (countries[0] if len(countries) == 1 else None,
+                                           waves[0] if len(waves) == 1 else None)
+    return out
+
+
+def _heading(labels: list[str]) -> dict:
+    """A group's labels as a chart shows them: the first under a heading of its own, the rest
+    beside the bar (or the only one beside the bar)."""
+    if len(labels) > 1:
+        return {"group": labels[0], "label": " · ".join(labels[1:])}
+    return {"group": "", "label": labels[0] if labels else ""}
+
+
 def _share_summary(index: int, table: HarmonizedTable, spec: Summary, frame: pl.DataFrame,
-                   min_n: int, codebooks: Codebooks, withheld: set) -> dict:
+                   min_n: int, codebooks: Codebooks, withheld: set, base: str) -> dict:
     answers = tuple(c.value for c in table.variables[spec.outcome].categories)
     cells = [_withheld(c, (c.group, "") in withheld) for c in weighted_share(
         frame, spec.outcome, spec.by, min_n=min_n, positive=spec.positive, answers=answers)]
     rows = [(_group_labels(table, spec.by, c.group), c) for c in cells]
     shown = [(labels, c) for labels, c in rows if not c.not_asked]
-    chart = bars([Bar(" · ".join(labels), c.percent, c.low, c.high) for labels, c in shown],
+    origins = _origins(frame, spec.by)
+    positive = {c.value: c.label.get() for c in table.variables[spec.outcome].categories}
+    chart = bars([Bar(percent=c.percent, low=c.low, high=c.high, **_heading(labels),
+                      country=origins.get(c.group, (None, None))[0],
+                      wave=origins.get(c.group, (None, None))[1]) for labels, c in shown],
                  title=spec.title.get(),
                  description="Weighted percentage with its 95 % confidence interval: " + "; ".join(
                      f"{' '.join(labels)} "
                      + ("suppressed" if c.suppressed else f"{c.percent:.1f} %")
-                     for labels, c in shown), salt=f"s{index}")
+                     for labels, c in shown),
+                 caption=f"Bars: the percentage answering "
+                         f"“{positive.get(spec.positive, spec.positive)}”; whiskers: its 95 % "
+                         f"confidence interval. {base}",
+                 shades=shades(codebooks), salt=f"s{index}")
     return {"kind": "share", "rows": rows, "chart": chart}
 
 
 def _distribution_summary(index: int, table: HarmonizedTable, spec: Summary,
                           frame: pl.DataFrame, min_n: int, codebooks: Codebooks,
-                          withheld: set) -> dict:
+                          withheld: set, base: str) -> dict:
     var = table.variables[spec.outcome]
     categories = [c.value for c in var.categories]
     result = [DistributionRow(r.group, r.n, tuple(
@@ -212,15 +270,17 @@ def _distribution_summary(index: int, table: HarmonizedTable, spec: Summary,
     rows = [(_group_labels(table, spec.by, r.group), r) for r in result]
     names = [c.label.get() for c in var.categories]
     # an answer not offered has no segment (0 wide), and is said to be not offered
-    chart = stacked([(" · ".join(labels), [0.0 if c.not_asked else c.percent for c in r.cells])
-                     for labels, r in rows],
-                    names, title=spec.title.get(),
+    chart = stacked([Row(cells=[0.0 if c.not_asked else c.percent for c in r.cells],
+                         **_heading(labels)) for labels, r in rows],
+                    names, ordinal=var.level == "ordinal", title=spec.title.get(),
                     description="Weighted percentage of each answer, in the order "
                                 + ", ".join(names) + ": " + "; ".join(
                                     f"{' '.join(labels)} " + ", ".join(
                                         "not offered" if c.not_asked else "suppressed"
                                         if c.percent is None else f"{c.percent:.1f} %"
                                         for c in r.cells) for labels, r in rows),
+                    caption="Each bar: the percentages of the answers, adding up to 100 % (an "
+                            f"answer not offered has no part). {base}",
                     salt=f"s{index}")
     return {"kind": "distribution", "rows": rows, "chart": chart, "categories": var.categories}
 
@@ -250,9 +310,13 @@ def summaries(codebooks: Codebooks, tables: dict[str, pl.DataFrame],
             waves = sorted(answered["wave"].unique().to_list())
             pooled = waves if "wave" not in spec.by and len(waves) > 1 else []
             build = _distribution_summary if spec.kind == "distribution" else _share_summary
-            out.append({"table": name, "spec": spec, "pooled": pooled,
-                        "among": _among(table, spec),
-                        **build(len(out), table, spec, answered, min_n, codebooks, withheld)})
+            among = _among(table, spec)
+            base = ("Base: the respondents who answered (missing answers left out)"
+                    + (f", among those with {among}" if among else "") + "; weighted"
+                    + (f"; waves {', '.join(map(str, pooled))} pooled" if pooled else "") + ".")
+            out.append({"table": name, "spec": spec, "pooled": pooled, "among": among,
+                        **build(len(out), table, spec, answered, min_n, codebooks, withheld,
+                                base)})
     return out
 
 
