@@ -164,9 +164,6 @@ class _Visitor:
 
     def __init__(self, browser: Browser, base: str) -> None:
         self.base = base
-        # With no <link rel="icon">, Chromium probes /favicon.ico at the server's root by itself:
-        # that is the browser's own request, outside any site, not one the site makes.
-        self.favicon = "{0.scheme}://{0.netloc}/favicon.ico".format(urlsplit(base))
         self.visit = Visit("")
         self.in_flight: set = set()
         self.page = browser.new_page()
@@ -180,7 +177,7 @@ class _Visitor:
 
     def _on_console(self, message) -> None:
         where = message.location.get("url")
-        if message.type == "error" and where != self.favicon:
+        if message.type == "error":
             source = f" ({where})" if where and where != self.visit.url else ""
             self.visit.errors.append(f"console error: {message.text}{source}")
 
@@ -190,7 +187,7 @@ class _Visitor:
             self.visit.outside.append(request.url)
 
     def _on_response(self, response) -> None:
-        if response.status >= 400 and response.url != self.favicon:
+        if response.status >= 400:
             self.visit.bad_responses.append(f"{response.status} {response.url}")
 
     def _on_finished(self, request) -> None:
@@ -371,16 +368,17 @@ def test_no_page_is_wider_than_the_screen(screen: str, served_site: tuple[str, P
                                          browser: Browser) -> None:
     """Every page of the site at a phone's size (390x844) and a desktop's (1280x900): the page
     never scrolls sideways (the navigation wraps, a wide table scrolls inside its own region),
-    the header's links are touch targets of usual size, and the page logs no console error."""
+    the header's links are touch targets of usual size, the page names its icon (so the browser
+    does not probe for a /favicon.ico), logs no console error, and axe-core finds no violation
+    of any impact (landmark-unique among them)."""
     base, site_dir = served_site
     width, height = SCREENS[screen]
     pages = sorted(path.relative_to(site_dir).as_posix() for path in site_dir.rglob("*.html"))
-    favicon = "{0.scheme}://{0.netloc}/favicon.ico".format(urlsplit(base))  # see _Visitor
     errors: list[str] = []
     failures: list[tuple[str, str]] = []
     page = browser.new_page(viewport={"width": width, "height": height})
     page.on("console", lambda message: errors.append(f"console error: {message.text}")
-            if message.type == "error" and message.location.get("url") != favicon else None)
+            if message.type == "error" else None)
     page.on("pageerror", lambda error: errors.append(f"uncaught exception: {error}"))
     try:
         for path in pages:
@@ -398,12 +396,18 @@ def test_no_page_is_wider_than_the_screen(screen: str, served_site: tuple[str, P
                                 f"{TOUCH_TARGET}).map(a => a.textContent.trim())")
             if small:
                 failures.append((path, f"header links lower than {TOUCH_TARGET} px: {small}"))
+            if page.query_selector('head link[rel~="icon"]') is None:
+                failures.append((path, "no <link rel=\"icon\">"))
+            failures += [(path, f"axe-core {v['id']} ({v['impact']}): {v['help']}, at "
+                                f"{', '.join(map(str, v['nodes'][0]['target']))}")
+                         for v in _axe_violations(page)]
             failures += [(path, error) for error in errors]
     finally:
         page.close()
     assert len(pages) > 10, pages
     if failures:
         pytest.fail(_report(f"pages at {width}x{height}", failures), pytrace=False)
+
 
 # Pages checked with axe-core: the home page, the summary page and one codebook page must be
 # there; the variables index and downloads pages are checked when the site has them as pages

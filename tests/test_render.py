@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 
 from conftest import write_yaml
 from coprod import pipeline
 from coprod.project import Project
+from coprod.render import _human_size
 
 
 def _build(root: Path) -> Path:
@@ -191,3 +193,48 @@ def test_the_reader_is_among_the_downloads(tiny: Path) -> None:
     assert (site / "downloads" / "reader.py").read_bytes() == Path(
         coprod.reader.__file__).read_bytes()
     assert 'href="downloads/reader.py"' in (site / "downloads.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("size", "written"), [
+    (0, "0 bytes"), (1, "1 byte"), (812, "812 bytes"), (999, "999 bytes"), (1000, "1.0 KB"),
+    (4_300, "4.2 KB"), (10_189, "10 KB"), (319_488, "312 KB"), (1_023_385, "999 KB"),
+    (1_024_307, "1.0 MB"), (1_048_576, "1.0 MB"), (2_202_010, "2.1 MB"), (5 * 1024 ** 3, "5.0 GB"),
+])
+def test_download_sizes_are_written_as_people_write_them(size: int, written: str) -> None:
+    """One decimal below 10, none above, never four digits: not "1,000.3 KB" but "1.0 MB"."""
+    assert _human_size(size) == written
+
+
+def test_every_page_names_its_icon(tiny: Path) -> None:
+    site = _build(tiny)
+    assert (site / "static" / "favicon.svg").read_bytes().startswith(b"<svg")
+    for page in site.rglob("*.html"):
+        depth = len(page.relative_to(site).parts) - 1
+        assert (f'<link rel="icon" href="{"../" * depth}static/favicon.svg" '
+                f'type="image/svg+xml">') in page.read_text(encoding="utf-8"), page
+
+
+def test_availability_shows_labels_and_the_variables_index_availability(tiny: Path) -> None:
+    site = _build(tiny)
+    matrix = (site / "availability.html").read_text(encoding="utf-8")
+    assert re.search(r'<code>collab</code></a> <span class="var-label">Collaborates</span>', matrix)
+    index = (site / "variables.html").read_text(encoding="utf-8")
+    assert re.search(r"<code>collab</code></a></td><td>Collaborates</td>.*?"
+                     r"<td>2 of 2 sources</td></tr>", index)
+
+
+def test_integer_extremes_are_printed_as_integers(tiny: Path) -> None:
+    """On a numeric variable's page the lowest and highest values of an integer variable are
+    integers; its mean and median keep two decimals, as a number variable's extremes do."""
+    site = _build(tiny)
+    rows = re.findall(r'<tr><th scope="row">[^<]+</th><td class="num[^>]*>[^<]+</td>\s*'
+                      r'((?:<td class="num">[^<]*</td>){4})</tr>',
+                      (site / "variables" / "things" / "size.html").read_text(encoding="utf-8"))
+    assert rows
+    for row in rows:
+        mean, median, low, high = re.findall(r'<td class="num">([^<]*)</td>', row)
+        assert re.fullmatch(r"[\d,]+\.\d\d|–", mean) and re.fullmatch(r"[\d,]+\.\d\d|–", median)
+        assert re.fullmatch(r"[\d,]+|–", low) and re.fullmatch(r"[\d,]+|–", high), row
+        assert any(v != "–" for v in (low, high)), row
+    weight = (site / "variables" / "things" / "weight.html").read_text(encoding="utf-8")
+    assert re.search(r'<td class="num">\d+\.\d\d</td></tr>', weight)

@@ -191,8 +191,17 @@
     });
   }
 
+  // A size as coprod.render._human_size writes it on the Downloads page: 812 bytes, 4.2 KB,
+  // 312 KB, 1.0 MB (a KB is 1,024 bytes; one decimal below 10, never four digits).
   function humanSize(bytes) {
-    return bytes < 1024 ? bytes + " bytes" : (bytes / 1024).toFixed(1) + " KB";
+    if (bytes < 1000) { return bytes === 1 ? "1 byte" : bytes + " bytes"; }
+    var units = ["KB", "MB", "GB"];
+    var value = bytes;
+    for (var i = 0; i < units.length; i++) {
+      value /= 1024;
+      var shown = value < 9.95 ? value.toFixed(1) : value.toFixed(0);
+      if (Number(shown) < 1000 || i === units.length - 1) { return shown + " " + units[i]; }
+    }
   }
 
   function offer(name, content, type, what) {

@@ -97,11 +97,18 @@ def _listed(names: list[str]) -> str:
 
 
 def _human_size(size: int) -> str:
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:,} {unit}" if unit == "bytes" else f"{size:,.1f} {unit}"
-        size /= 1024  # type: ignore[assignment]
-    return ""
+    """A file size as people write it: ``812 bytes``, ``4.2 KB``, ``312 KB``, ``1.0 MB``. A KB is
+    1,024 bytes; one decimal below 10, none above, and never four digits (``1,000.3 KB`` is
+    ``1.0 MB``). static/extract.js writes an extract's size by the same rule."""
+    if size < 1000:
+        return "1 byte" if size == 1 else f"{size} bytes"
+    value = float(size)
+    for unit in ("KB", "MB", "GB"):
+        value /= 1024
+        shown = f"{value:.1f}" if value < 9.95 else f"{value:.0f}"
+        if float(shown) < 1000 or unit == "GB":
+            return f"{shown} {unit}" if float(shown) < 1000 else f"{value:,.0f} {unit}"
+    raise AssertionError("unreachable")
 
 
 class Outputs:
