@@ -162,6 +162,16 @@ def test_bars_are_grouped_under_headings_and_long_labels_wrap() -> None:
     assert f'fill="{DEMO("dk").fill}"' in svg and f'fill="{DEMO("no").fill}"' in svg
 
 
+def test_a_word_longer_than_the_label_column_is_broken_to_fit() -> None:
+    """After a hyphen where there is one, else between letters: no label runs off the chart."""
+    assert wrap("Nordre-Land-kommune-og-Søndre-Land", LABEL_MAX) == [
+        "Nordre-Land-kommune-", "og-Søndre-Land"]
+    lines = wrap("Aa" * 30 + " og", LABEL_MAX)
+    assert "".join(lines).replace(" ", "") == "Aa" * 30 + "og"
+    assert all(text_width(line) <= LABEL_MAX for line in lines) and lines[-1].endswith(" og")
+    assert wrap("", LABEL_MAX) == [""]
+
+
 def test_bars_a_group_lacks_are_named_once_under_its_heading() -> None:
     svg = bars([Bar("Denmark 2016", None, group="Citizens", note="not offered"),
                 Bar("Norway 2018", None, group="Citizens", note="not offered"),

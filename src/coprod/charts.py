@@ -89,11 +89,23 @@ def text_width(text: str, size: float = FONT, *, bold: bool = False) -> float:
 
 
 def wrap(text: str, width: float, size: float = FONT, *, bold: bool = False) -> list[str]:
-    """``text`` in lines no wider than ``width`` px, broken between words (a single word
-    longer than that keeps its own line)."""
-    lines: list[str] = []
+    """``text`` in lines no wider than ``width`` px, broken between words; a word longer than
+    that is broken after a hyphen or, failing one, between letters."""
+    def fits(line: str) -> bool:
+        return text_width(line, size, bold=bold) <= width
+
+    words: list[str] = []
     for word in text.split():
-        if lines and text_width(f"{lines[-1]} {word}", size, bold=bold) <= width:
+        while len(word) > 1 and not fits(word):
+            hyphens = [i + 1 for i, char in enumerate(word[:-1]) if char == "-"]
+            cut = max((i for i in hyphens if fits(word[:i])), default=0) or max(
+                (i for i in range(2, len(word)) if fits(word[:i])), default=1)
+            words.append(word[:cut])
+            word = word[cut:]
+        words.append(word)
+    lines: list[str] = []
+    for word in words:
+        if lines and not lines[-1].endswith("-") and fits(f"{lines[-1]} {word}"):
             lines[-1] = f"{lines[-1]} {word}"
         else:
             lines.append(word)
