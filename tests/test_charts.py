@@ -11,8 +11,10 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
-from coprod import pages
+from conftest import write_yaml
+from coprod import pages, pipeline
 from coprod.charts import (
     FONT,
     LABEL_MAX,
@@ -28,6 +30,7 @@ from coprod.charts import (
     wrap,
 )
 from coprod.codebook import load_codebooks
+from coprod.project import Project
 
 PACKAGE = Path(__file__).resolve().parents[1]
 DEMO = Shades(("dk", "no"), {"dk": ["2016", "2018"], "no": ["2018", "2022"]})
@@ -238,3 +241,26 @@ def test_the_text_inside_a_segment_reads_on_its_colour() -> None:
     assert len(fills) == len(texts) == 2
     for fill, ink in zip(fills, texts, strict=True):
         assert contrast(fill, ink) >= 4.5, (fill, ink)
+
+
+# --- on the built site -------------------------------------------------------------------------
+
+
+def test_the_built_site_colours_denmark_and_norway_apart_and_states_each_base(
+        tiny: Path) -> None:
+    path = tiny / "schemas" / "package.yaml"  # no count suppressed, so every bar is drawn
+    write_yaml(path, yaml.safe_load(path.read_text(encoding="utf-8")) | {"min_cell_size": 1})
+    pipeline.build(Project(tiny), force=True)
+    site = tiny / "build" / "site"
+    shades = pages.shades(load_codebooks(tiny / "schemas"))
+    variable = (site / "variables" / "things" / "collab.html").read_text(encoding="utf-8")
+    chart = variable.split('<figure class="chart">')[1].split("</figure>")[0]
+    fills = set(re.findall(r'<rect [^>]*fill="([^"]+)"', chart))
+    assert fills == {shades("dk", 2018).fill, shades("no", 2018).fill}
+    assert shades("dk", 2018).fill != shades("no", 2018).fill
+    assert [t for _, t in _texts(chart, "ch-label")][:2] == ["Denmark 2018", "Norway 2018"]
+    assert "<figcaption" in chart and "Base: the valid answers" in chart and "unweighted" in chart
+    summary = (site / "summary.html").read_text(encoding="utf-8")
+    captions = re.findall(r'<figcaption class="ch-caption">([^<]+)</figcaption>', summary)
+    assert captions and all("Base: the respondents who answered" in c and "weighted" in c
+                            for c in captions)
