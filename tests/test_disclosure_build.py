@@ -107,7 +107,8 @@ def test_an_exact_small_count_in_a_download_is_caught(built: Path, monkeypatch) 
     """A small count published exactly in codebook.json, though the pages hide it."""
     original = describe.frequencies
     monkeypatch.setattr(describe, "frequencies",
-                        lambda spec, frame, plan=None: original(spec, frame, None))
+                        lambda codebooks, name, frame, plan=None: original(codebooks, name,
+                                                                           frame, None))
     _build_refused(built, "below the minimum cell size, is published exactly",
                    "codebook.json: ")
 

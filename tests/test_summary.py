@@ -7,7 +7,7 @@ import math
 import polars as pl
 import pytest
 
-from coprod.summary import frequencies, weighted_share
+from coprod.summary import weighted_share
 
 
 def _frame() -> pl.DataFrame:
@@ -56,11 +56,6 @@ def test_no_suppressed_cell_can_be_derived_from_its_margin() -> None:
     # With one cell shown, the two hidden ones share the margin: neither can be derived.
     shown = [c for c in cells if not c.suppressed]
     assert len([c for c in cells if c.suppressed]) != 1 and len(shown) == 1
-
-
-def test_frequencies_per_source() -> None:
-    assert frequencies(_frame(), "collab") == {
-        "a": {"dont_know": 1, "no": 1, "yes": 3}, "b": {"no": 2, "yes": 1}}
 
 
 def test_weighted_distribution_matches_hand_computation() -> None:

@@ -15,7 +15,6 @@ from .codebook import (
     AnyOf,
     ClassesOf,
     Codebooks,
-    HarmonizedTable,
     HarmonizedVariable,
     Labels,
     Mapping,
@@ -24,7 +23,7 @@ from .codebook import (
     is_not_asked,
 )
 from .disclosure import tables as disclosure
-from .disclosure.tables import TablePlan, counted_columns
+from .disclosure.tables import VALUE, TablePlan, counted_columns
 
 AVAILABLE, PARTIAL, NOT_ASKED = "available", "partial", "not_asked"
 
@@ -126,22 +125,18 @@ def availability(codebooks: Codebooks, table: str,
     return out
 
 
-def frequencies(spec: HarmonizedTable, frame: pl.DataFrame,
+def frequencies(codebooks: Codebooks, name: str, frame: pl.DataFrame,
                 plan: TablePlan | None = None) -> dict[str, dict[str, dict]]:
-    """variable → source → category (``<value>`` for a value) → rows, in sorted order; the
-    columns are counted in parallel. A count the plan suppresses (the site's too) is null."""
-    counted = counted_columns(spec)
-    queries = [frame.lazy().group_by("source", column).len()
-               .with_columns(pl.col(column).cast(pl.String)).sort("source", column)
-               for column in counted.values()]
+    """variable → source → category (``<value>`` for a value) → rows, for the categories a
+    source has rows of, ``<value>`` first and then in sorted order; the counts are those the
+    pages and the disclosure plan use (coprod.disclosure.tables.column_counts). A count the plan
+    suppresses (the site's too) is null."""
     out: dict[str, dict[str, dict]] = {}
-    for name, counts in zip(counted, pl.collect_all(queries), strict=True):
-        per_source: dict[str, dict[str, int]] = out.setdefault(name, {})
-        for source_id, value, n in counts.iter_rows():
-            per_source.setdefault(source_id, {})["<value>" if value is None else value] = n
-        for source_id, column in per_source.items():
-            for value in plan.column(spec.table, name, source_id) if plan else ():
-                column[value] = None
+    for (variable, source), counts in disclosure.column_counts(codebooks, name, frame).items():
+        hidden = plan.column(name, variable, source) if plan else set()
+        used = sorted((c for c, n in counts.items() if n), key=lambda c: (c != VALUE, c))
+        out.setdefault(variable, {})[source] = {c: None if c in hidden else counts[c]
+                                                for c in used}
     return out
 
 
@@ -201,8 +196,8 @@ def codebook_document(codebooks: Codebooks, tables: MappingType[str, pl.DataFram
         spec = codebooks.tables[name]
         lineages = lineage(codebooks, name)
         available = availability(codebooks, name, frame)
-        counts = frequencies(spec, frame, disclosure.plan(codebooks, name, frame) if suppress
-                             else None)
+        counts = frequencies(codebooks, name, frame,
+                             disclosure.plan(codebooks, name, frame) if suppress else None)
         document["tables"][name] = {
             "title": _labels(spec.title, languages),
             "description": _labels(spec.description, languages),

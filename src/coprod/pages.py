@@ -10,18 +10,19 @@ import polars as pl
 from .charts import Bar, Row, Shades, bars, stacked
 from .codebook import Codebooks, HarmonizedTable, HarmonizedVariable, Mapping, Summary
 from .describe import availability, lineage
-from .disclosure.tables import VALUE, TablePlan
+from .disclosure.tables import VALUE, TablePlan, column_counts
 from .harmonize import enum_of, missing_enum
 from .review import unreviewed
 from .summary import (
     DistributionRow,
     ShareCell,
-    frequencies,
     numeric_summary,
     summary_base,
     weighted_distribution,
     weighted_share,
 )
+
+Counts = dict[tuple[str, str], dict[str, int]]  # (variable, source) → category → rows
 
 
 def country_names(codebooks: Codebooks) -> dict[str, str]:
@@ -76,14 +77,14 @@ def offered(codebooks: Codebooks, table: HarmonizedTable, name: str,
     return None
 
 
-def _category_rows(var: HarmonizedVariable, frame: pl.DataFrame, name: str,
+def _category_rows(var: HarmonizedVariable, columns: Counts, name: str,
                    sources: list[str], codebooks: Codebooks, table: HarmonizedTable,
                    plan: TablePlan) -> list[dict]:
     """A row per category (and missing reason in use): per source its count, and its
     percentage among the valid answers, the base of the chart too. The counts the plan
     suppresses are not shown, and in a source with a suppressed count no percentage is shown:
     with the published total it would narrow the suppressed counts down."""
-    counts = frequencies(frame, name)
+    counts = {s: columns[name, s] for s in sources}
     missing = {m.value for m in codebooks.package.missing}
     hidden = {s: plan.column(table.table, name, s) for s in sources}
     valid = {s: sum(n for c, n in counts.get(s, {}).items() if c not in missing)
@@ -144,11 +145,11 @@ def _category_chart(name: str, var: HarmonizedVariable, rows: list[dict], source
                 caption=caption, shades=shades(codebooks), salt=name)
 
 
-def _missing_rows(name: str, frame: pl.DataFrame, sources: list[str],
+def _missing_rows(name: str, columns: Counts, sources: list[str],
                   codebooks: Codebooks, table: HarmonizedTable, plan: TablePlan) -> list[dict]:
     """Missing values by reason, per source, as the plan suppresses them with the count of
     values as one column (the rows add up to the source's published number of rows)."""
-    counts = frequencies(frame, f"{name}_missing")
+    counts = {s: columns[name, s] for s in sources}
     hidden = {s: plan.column(table.table, name, s) for s in sources}
     rows = []
     for m in codebooks.package.missing:
@@ -164,6 +165,7 @@ def variable_pages(codebooks: Codebooks, table: HarmonizedTable, frame: pl.DataF
     sources = sorted(frame["source"].unique().to_list())
     lineages = lineage(codebooks, table.table)
     available = availability(codebooks, table.table, frame)
+    columns = column_counts(codebooks, table.table, frame)  # the counts the plan was made from
     pages = []
     for name, var in table.variables.items():
         notes = [{"severity": n.severity, "note": n.note, "sources": n.sources,
@@ -177,13 +179,13 @@ def variable_pages(codebooks: Codebooks, table: HarmonizedTable, frame: pl.DataF
             "categories": [], "numeric": {}, "missing": [], "chart": "",
         }
         if var.type == "categorical":
-            page["categories"] = _category_rows(var, frame, name, sources, codebooks, table,
+            page["categories"] = _category_rows(var, columns, name, sources, codebooks, table,
                                                 plan)
             page["chart"] = _category_chart(name, var, page["categories"], sources, codebooks)
         elif var.type in ("integer", "number") and name != "wave":
             page["numeric"] = numeric_summary(frame, name, codebooks.package.min_cell_size)
             if var.missing_column:
-                page["missing"] = _missing_rows(name, frame, sources, codebooks, table, plan)
+                page["missing"] = _missing_rows(name, columns, sources, codebooks, table, plan)
                 for source, stats in page["numeric"].items():  # n is the count of values
                     if VALUE in plan.column(table.table, name, source):
                         stats["n"] = None

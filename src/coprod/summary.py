@@ -132,16 +132,6 @@ def _order(frame: pl.DataFrame, by: list[str], group: tuple[str, ...]) -> tuple:
     return tuple(key)
 
 
-def frequencies(frame: pl.DataFrame, column: str) -> dict[str, dict[str, int]]:
-    """Counts of each value of ``column`` per source: {source: {value: count}}."""
-    counts = (frame.group_by("source", column).len()
-              .with_columns(pl.col(column).cast(pl.String)).sort("source", column))
-    out: dict[str, dict[str, int]] = {}
-    for source, value, count in counts.iter_rows():
-        out.setdefault(source, {})[value] = count
-    return out
-
-
 def numeric_summary(frame: pl.DataFrame, column: str,
                     min_n: int = 1) -> dict[str, dict[str, float | int | None]]:
     """n, mean, median and the extremes of a numeric column per source (missing values left
