@@ -273,7 +273,7 @@ def warm_bytecode(work: Path) -> None:
     CHILD_ENV["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
     subprocess.run([PYTHON, "-c", "import coprod.cli, coprod.pipeline, coprod.read, "
                     "coprod.validate, coprod.harmonize, coprod.write, coprod.privacy, "
-                    "coprod.render, frictionless, pyreadstat"], env=CHILD_ENV, check=True)
+                    "coprod.site.render, frictionless, pyreadstat"], env=CHILD_ENV, check=True)
 
 
 def run_once(cmd: list[str], cwd: Path | None = None) -> tuple[float, float]:

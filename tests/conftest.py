@@ -190,6 +190,20 @@ def tiny(tmp_path: Path) -> Path:
     return root
 
 
+PUBLISHED = ("processed", "datapackage.json", "build/site")
+
+
+def published(root: Path) -> dict[str, bytes]:
+    """Every file a build publishes (processed/, the descriptor, the site), by its path: to
+    check that a refused build left them as they were."""
+    files: dict[str, bytes] = {}
+    for name in PUBLISHED:
+        path = root / name
+        paths = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+        files.update({p.relative_to(root).as_posix(): p.read_bytes() for p in paths})
+    return files
+
+
 def copy_package(root: Path, names: tuple[str, ...] = PACKAGE_FILES,
                  origin: Path = PACKAGE_ROOT) -> Path:
     """Copy ``names`` of the package in ``origin`` into ``root``."""

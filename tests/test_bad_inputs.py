@@ -29,7 +29,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from conftest import copy_package
+from conftest import copy_package, published
 from coprod.cli import main
 
 NO = "no-institutions-2018"
@@ -1108,24 +1108,12 @@ CASES = [
 
 # --- running a case ---------------------------------------------------------------------------
 
-WATCHED = ("processed", "datapackage.json", "build/site")
-
-
 def _leftovers(root: Path) -> list[str]:
     """What a publication stages or sets aside beside the outputs (hidden files and folders) and
     the journal: none of it may outlive a failed or interrupted run."""
     found = [p for folder in (root, root / "processed", root / "build") if folder.is_dir()
              for p in folder.glob(".*") if p.name != ".lock"]
     return sorted(p.relative_to(root).as_posix() for p in found)
-
-
-def _snapshot(root: Path) -> dict[str, bytes]:
-    files: dict[str, bytes] = {}
-    for name in WATCHED:
-        path = root / name
-        paths = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
-        files.update({p.relative_to(root).as_posix(): p.read_bytes() for p in paths})
-    return files
 
 
 @pytest.fixture(scope="module")
@@ -1154,7 +1142,7 @@ def _clean(result, case: Case) -> None:  # noqa: ANN001
 def test_bad_input_is_refused_clearly_and_changes_nothing(case: Case, demo: Path,
                                                           built_demo: Path) -> None:
     shutil.copytree(built_demo / "build", demo / "build")
-    before = _snapshot(demo)
+    before = published(demo)
     assert "build/site/index.html" in before and "datapackage.json" in before
     case.breaks(demo)
     planted = _leftovers(demo)  # a journal or a stale backup the case puts there itself
@@ -1170,7 +1158,7 @@ def test_bad_input_is_refused_clearly_and_changes_nothing(case: Case, demo: Path
         assert fragment in result.output, (fragment, result.output)
     if case.exit_code != 130:  # an interrupt has nothing to correct
         assert "→" in result.output, f"no advice on what to do:\n{result.output}"
-    assert _snapshot(demo) == before, "a failed build changed its outputs"
+    assert published(demo) == before, "a failed build changed its outputs"
     assert _leftovers(demo) == planted, "staging, backups or a journal were left behind"
 
     if case.source is not None:
@@ -1182,7 +1170,7 @@ def test_bad_input_is_refused_clearly_and_changes_nothing(case: Case, demo: Path
         assert source["id"] == case.source and not source["valid"]
         assert any(all(e.get(k) == v for k, v in case.error.items()) for e in source["errors"]), (
             case.error, source["errors"])
-        assert _snapshot(demo) == before
+        assert published(demo) == before
 
 
 def test_the_catalogue_has_at_least_100_cases() -> None:

@@ -1,4 +1,4 @@
-"""The site's charts (coprod.charts) as markup: colour by country in a shade per wave, safe for
+"""The site's charts (coprod.site.charts) as markup: colour by country in a shade per wave, safe for
 colour-blind readers; values clear of the whiskers; labels wrapped to their column; one note
 for the bars a group lacks; a legend for stacked answers; a caption; the same bytes every time.
 How they look in a browser, at phone and desktop width, is tested in test_browser.py."""
@@ -14,8 +14,11 @@ import pytest
 import yaml
 
 from conftest import write_yaml
-from coprod import pages, pipeline
-from coprod.charts import (
+from coprod import pipeline
+from coprod.codebook import load_codebooks
+from coprod.project import Project
+from coprod.site import pages
+from coprod.site.charts import (
     FONT,
     LABEL_MAX,
     SMALL,
@@ -29,8 +32,6 @@ from coprod.charts import (
     text_width,
     wrap,
 )
-from coprod.codebook import load_codebooks
-from coprod.project import Project
 
 PACKAGE = Path(__file__).resolve().parents[1]
 DEMO = Shades(("dk", "no"), {"dk": ["2016", "2018"], "no": ["2018", "2022"]})

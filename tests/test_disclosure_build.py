@@ -13,22 +13,11 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
-from conftest import copy_package
+from conftest import copy_package, published
 from coprod import describe, pages, render
 from coprod.cli import main
 from coprod.disclosure import tables as disclosure
 from coprod.disclosure.tables import TablePlan, page_key
-
-WATCHED = ("processed", "datapackage.json", "build/site")
-
-
-def _snapshot(root: Path) -> dict[str, bytes]:
-    files = {}
-    for name in WATCHED:
-        path = root / name
-        paths = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
-        files.update({p.relative_to(root).as_posix(): p.read_bytes() for p in paths})
-    return files
 
 
 @pytest.fixture(scope="module")
@@ -40,14 +29,14 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _build_refused(root: Path, *expected: str) -> str:
-    before = _snapshot(root)
+    before = published(root)
     result = CliRunner().invoke(main, ["--root", str(root), "build", "--force"])
     assert result.exit_code == 4, result.output
     assert "Traceback" not in result.output and "Internal error" not in result.output
     assert "Disclosure:" in result.output, result.output
     for text in expected:
         assert text in result.output, (text, result.output)
-    assert _snapshot(root) == before  # nothing published
+    assert published(root) == before  # nothing published
     return result.output
 
 
@@ -131,8 +120,8 @@ def test_two_small_counts_that_sum_below_the_minimum_get_a_third_hidden(built: P
     published leave 0 to 3 for each, four values. The plan hides a third."""
     frame = pl.read_parquet(built / "processed" / "institutions.parquet")
     from coprod import pipeline
-    from coprod.pages import with_categories
     from coprod.project import Project
+    from coprod.site.pages import with_categories
 
     codebooks = pipeline.load(Project.at(built))
     frame = with_categories(frame, codebooks.tables["institutions"], codebooks)
@@ -153,4 +142,4 @@ def test_the_demo_is_built_and_audited_again_from_scratch(built: Path, tmp_path:
     shutil.copytree(built, root)
     result = CliRunner().invoke(main, ["--root", str(root), "build", "--force"])
     assert result.exit_code == 0, result.output
-    assert _snapshot(root) == _snapshot(built)
+    assert published(root) == published(built)

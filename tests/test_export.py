@@ -12,8 +12,8 @@ import pytest
 
 from coprod import pipeline
 from coprod.export import neutralized
-from coprod.pages import with_categories
 from coprod.project import Project
+from coprod.site.pages import with_categories
 
 DDI = "{ddi:codebook:2_5}"
 LANG = "{http://www.w3.org/XML/1998/namespace}lang"

@@ -397,23 +397,28 @@ def test_an_extract_never_overwrites_the_package(package: Path) -> None:
     assert result.exit_code == 2 and "--format" in result.output
 
 
-def test_a_restricted_package_is_extracted_from_its_bundle(tmp_path: Path) -> None:
-    """access: restricted: the microdata are in build/restricted/processed (the bundle a build
-    makes), and the frequencies still come from the public, suppressed codebook.json."""
-    root = copy_package(tmp_path / "demo", ("schemas", "processed"))
+def _restricted(root: Path) -> Path:
+    """Make the package restricted; where a build puts its microdata bundle."""
     path = root / "schemas" / "package.yaml"
     settings = yaml.safe_load(path.read_text(encoding="utf-8"))
     settings.update(access="restricted", conditions="For licensed users only.")
     path.write_text(yaml.safe_dump(settings, allow_unicode=True, sort_keys=False),
                     encoding="utf-8")
-    bundle = root / "build" / "restricted" / "processed"
+    return root / "build" / "restricted" / "processed"
+
+
+def test_a_restricted_package_is_extracted_from_its_bundle(tmp_path: Path) -> None:
+    """access: restricted: the microdata are in build/restricted/processed (the bundle a build
+    makes), and the frequencies still come from the public, suppressed codebook.json."""
+    root = copy_package(tmp_path / "demo", ("schemas", "processed"))
+    bundle = _restricted(root)
     out = tmp_path / "out.csv"
     result = _run(root, "extract", "attitude", "--country", "dk", "-o", str(out))
     assert result.exit_code == 3, result.output
     assert "build/restricted/processed/institutions.parquet: not found" in result.output
     bundle.mkdir(parents=True)
-    for table in ("institutions", "associations"):
-        (root / "processed" / f"{table}.parquet").rename(bundle / f"{table}.parquet")
+    for table in (root / "processed").glob("*.parquet"):
+        table.rename(bundle / table.name)
     result = _run(root, "extract", "attitude", "--country", "dk", "-o", str(out))
     assert result.exit_code == 0, result.output
     assert set(pl.read_csv(out, infer_schema=False)["source"]) == {
@@ -437,15 +442,10 @@ def test_a_restricted_site_has_no_extract_page(tmp_path: Path) -> None:
     """The page reads the Parquet downloads, which a restricted package does not publish."""
     root = copy_package(tmp_path / "demo", ("schemas", "processed", "site_templates",
                                             "datapackage.json"))
-    path = root / "schemas" / "package.yaml"
-    settings = yaml.safe_load(path.read_text(encoding="utf-8"))
-    settings.update(access="restricted", conditions="For licensed users only.")
-    path.write_text(yaml.safe_dump(settings, allow_unicode=True, sort_keys=False),
-                    encoding="utf-8")
-    bundle = root / "build" / "restricted" / "processed"
+    bundle = _restricted(root)
     bundle.mkdir(parents=True)
-    for table in ("institutions", "associations"):
-        (root / "processed" / f"{table}.parquet").rename(bundle / f"{table}.parquet")
+    for table in (root / "processed").glob("*.parquet"):
+        table.rename(bundle / table.name)
     result = _run(root, "site")
     assert result.exit_code == 0, result.output
     site = root / "build" / "site"

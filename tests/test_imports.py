@@ -43,7 +43,7 @@ def test_building_the_package_and_site_loads_no_pandas() -> None:
     code = (VALIDATE_DEMO.replace("validated = pipeline.validate(project, pipeline.load(project)); "
                                   "assert validated.report.valid and validated.frames",
                                   "assert pipeline.reproducibility(project) == []")
-            + "; from coprod.render import render_site; from coprod.privacy import check; "
+            + "; from coprod.site.render import render_site; from coprod.privacy import check; "
               "files = render_site(project, pipeline.load(project)); check(files); "
               "assert any(name.endswith('.parquet') for name in files)")
     assert _loaded(code, ("pandas", "hypothesis")) == []

@@ -11,7 +11,7 @@ import yaml
 from conftest import write_yaml
 from coprod import pipeline
 from coprod.project import Project
-from coprod.render import _human_size
+from coprod.site.render import _human_size
 
 
 def _build(root: Path) -> Path:

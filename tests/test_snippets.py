@@ -268,25 +268,10 @@ def test_the_page_offers_a_haven_snippet_for_the_sav_and_dta_files(built: Path) 
     assert _r_snippets("page", built, arrow=True)
 
 
-@pytest.mark.parametrize("where", ["page", "guide"])
-def test_r_haven_snippets_run(where: str, built: Path, tmp_path: Path) -> None:
-    found = _r_snippets(where, built, arrow=False)
+def _r_snippets_give_the_share(where: str, built: Path, tmp_path: Path, arrow: bool) -> None:
+    found = _r_snippets(where, built, arrow=arrow)
     assert found, where
-    rscript = _require_r(sorted({p for c in found for p in _r_packages(c)}))
-    expected = _expected_shares(built, [])[()]
-    for code in found:
-        out = _run_r(code, _cwd(where, built), tmp_path, rscript)
-        assert out.get("share") == pytest.approx(expected), code
-        if out["levels"]:
-            _check_attitude(built, out["levels"], reasons_may_follow=True)
-
-
-@pytest.mark.parametrize("where", ["page", "guide"])
-def test_r_arrow_snippets_run_where_arrow_is_installed(where: str, built: Path,
-                                                       tmp_path: Path) -> None:
-    found = _r_snippets(where, built, arrow=True)
-    assert found, where
-    if shutil.which("Rscript") is None:
+    if arrow and shutil.which("Rscript") is None:
         _unavailable("Rscript is not installed (Debian: apt-get install r-base-core)")
     rscript = _require_r(sorted({p for c in found for p in _r_packages(c)}))
     expected = _expected_shares(built, [])[()]
@@ -295,6 +280,17 @@ def test_r_arrow_snippets_run_where_arrow_is_installed(where: str, built: Path,
         assert out.get("share") == pytest.approx(expected), code
         if out["levels"]:
             _check_attitude(built, out["levels"], reasons_may_follow=True)
+
+
+@pytest.mark.parametrize("where", ["page", "guide"])
+def test_r_haven_snippets_run(where: str, built: Path, tmp_path: Path) -> None:
+    _r_snippets_give_the_share(where, built, tmp_path, arrow=False)
+
+
+@pytest.mark.parametrize("where", ["page", "guide"])
+def test_r_arrow_snippets_run_where_arrow_is_installed(where: str, built: Path,
+                                                       tmp_path: Path) -> None:
+    _r_snippets_give_the_share(where, built, tmp_path, arrow=True)
 
 
 # --- Stata and SPSS ------------------------------------------------------------------------------

@@ -191,7 +191,7 @@
     });
   }
 
-  // A size as coprod.render._human_size writes it on the Downloads page: 812 bytes, 4.2 KB,
+  // A size as coprod.site.render._human_size writes it on the Downloads page: 812 bytes, 4.2 KB,
   // 312 KB, 1.0 MB (a KB is 1,024 bytes; one decimal below 10, never four digits).
   function humanSize(bytes) {
     if (bytes < 1000) { return bytes === 1 ? "1 byte" : bytes + " bytes"; }

@@ -14,7 +14,7 @@ import polars as pl
 from .codebook import Codebooks, Labels
 from .describe import lineage
 from .disclosure.tables import TablePlan
-from .pages import country_names
+from .site.pages import country_names
 
 NAMESPACE = "ddi:codebook:2_5"
 XHTML = "http://www.w3.org/1999/xhtml"  # DDI's text elements may hold XHTML paragraphs

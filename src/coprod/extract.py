@@ -269,7 +269,7 @@ def make(project: Project, codebooks: Codebooks, variables: Sequence[str], *,
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    from .render import tables_folder
+    from .site.render import tables_folder
 
     document = _published_codebook(project)
     selection = select(codebooks, document, variables, table=table, countries=countries,
@@ -312,7 +312,7 @@ def data_bytes(extract: Extract, codebooks: Codebooks, fmt: str, *,
     import polars as pl
 
     from . import export
-    from .pages import with_categories
+    from .site.pages import with_categories
 
     spec = restricted_spec(codebooks, extract.selection)
     frame = with_categories(pl.from_arrow(extract.rows), spec, codebooks)  # type: ignore[arg-type]
@@ -380,7 +380,7 @@ def page_tables(codebooks: Codebooks, frames: dict) -> list[dict]:
     """What the site's extract page offers for each table: its variables (the identifying ones
     always come along), countries and waves, from the codebooks (``frames``: the tables as
     published, for their row counts)."""
-    from .pages import country_names
+    from .site.pages import country_names
 
     names = country_names(codebooks)
     out = []

@@ -283,7 +283,7 @@ def site_files(project: Project, codebooks: Codebooks,
     """The site, rendered from processed/ and schemas/ (or from ``outputs`` about to replace
     processed/ in the same transaction), through the privacy gate; nothing is written."""
     from .privacy import check, local_paths
-    from .render import render_site
+    from .site.render import render_site
 
     refuse_drafts(codebooks)
     files = render_site(project, codebooks, outputs or {})

@@ -24,23 +24,19 @@ from jinja2 import (
     select_autoescape,
 )
 
-from .codebook import Codebooks
-from .ddi import ddi_bytes
-from .describe import availability
-from .disclosure import tables as disclosure
-from .errors import ConfigError
-from .export import table_exports
-from .extract import page_tables
-from .pages import (
-    country_names,
-    search_index,
-    summaries,
-    variable_pages,
-    with_categories,
-)
-from .project import Project
-from .summary import INTERVAL, rounded
-from .write import RESTRICTED
+from ..codebook import Codebooks
+from ..ddi import ddi_bytes
+from ..describe import availability
+from ..disclosure import tables as disclosure
+from ..errors import ConfigError
+from ..export import table_exports
+from ..extract import page_tables
+from ..project import Project
+from ..summary import INTERVAL, rounded
+from ..write import RESTRICTED
+from .pages import country_names, variable_pages, with_categories
+from .search import search_index
+from .summaries import summaries
 
 EXPORT_KINDS = {  # file name after the table name -> (what it is, media type)
     ".csv": ("CSV, UTF-8, numeric codes", "text/csv"),
@@ -67,7 +63,9 @@ def environment(templates: Path) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    env.install_null_translations(newstyle=True)
     return env
 
 
@@ -246,7 +244,7 @@ def render_site(project: Project, codebooks: Codebooks,
     # pandas only), to put beside a script that reads the downloads
     # (with the microdata it reads: an open package's)
     if open_access:
-        reader = (Path(__file__).parent / "reader.py").read_bytes()
+        reader = (Path(__file__).parent.parent / "reader.py").read_bytes()
         files["downloads/reader.py"] = reader
         downloads.append(_download("downloads/reader.py", "Python reader: categories in "
                                    "codebook order, labels in any language, missing reasons "
