@@ -14,10 +14,11 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import copy_package, published
-from coprod import describe, pages, render
+from coprod import describe
 from coprod.cli import main
 from coprod.disclosure import tables as disclosure
 from coprod.disclosure.tables import TablePlan, page_key
+from coprod.site import pages, render
 
 
 @pytest.fixture(scope="module")
