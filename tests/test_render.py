@@ -116,11 +116,29 @@ def test_search_index_holds_question_texts_in_each_language(tiny: Path) -> None:
 
     site = _build(tiny)
     script = (site / "static" / "search-index.js").read_text(encoding="utf-8")
-    entries = json.loads(script.removeprefix("window.COPROD_SEARCH = ").rstrip().rstrip(";"))
-    collab = next(e for e in entries if e["name"] == "collab")
-    assert "Samarbejder I?" in collab["text"]  # Danish question
-    assert "Samarbeider dere?" in collab["text"]  # Norwegian question
+    index = json.loads(script.split("window.COPROD_SEARCH = ", 1)[1].rstrip().rstrip(";"))
+    collab = next(d for d in index["documents"] if d["variable"] == "collab")
+    # each source's question in its own language's field, stemmed in that language
+    assert "Samarbejder I?" in collab["fields"]["question_da"]
+    assert "Samarbeider dere?" in collab["fields"]["question_nb"]
+    assert index["fields"]["question_da"]["lang"] == "da"
     assert collab["url"] == "variables/things/collab.html"
+    # names and labels count for more than question texts, those more than category labels
+    boosts = {f: spec["boost"] for f, spec in index["fields"].items()}
+    assert boosts["name"] == boosts["label_en"] > boosts["question_da"] > boosts["category_en"]
+
+
+def test_the_site_carries_a_snowball_stemmer_for_each_language_that_has_one(tiny: Path) -> None:
+    """The stemmers of the package's languages, as plain scripts (they work from file://), and
+    none of the vendored files unwrapped."""
+    site = _build(tiny)
+    script = (site / "static" / "search-stemmers.js").read_text(encoding="utf-8")
+    for code, language in (("en", "english"), ("da", "danish"), ("nb", "norwegian")):
+        assert f'window.COPROD_STEMMERS["{code}"] = exports.stemmer;' in script
+        assert f'language="{language}"' in script
+    assert "export " not in script.replace("exports", "")
+    assert not list((site / "static" / "vendor" / "orama-stemmers").glob("*.cjs"))
+    assert (site / "static" / "vendor" / "orama-stemmers" / "LICENSE").is_file()
 
 
 def test_charts_are_inline_svg_with_title_and_description(tiny: Path) -> None:

@@ -35,7 +35,7 @@ from ..project import Project
 from ..summary import INTERVAL, rounded
 from ..write import RESTRICTED
 from .pages import country_names, variable_pages, with_categories
-from .search import search_index
+from .search import STEMMERS, search_index, search_index_script, stemmers_script
 from .summaries import summaries
 
 EXPORT_KINDS = {  # file name after the table name -> (what it is, media type)
@@ -317,10 +317,12 @@ def render_site(project: Project, codebooks: Codebooks,
     for table_name, table_pages in pages_by_table.items():
         for p in table_pages:
             page("variable.html", f"variables/{table_name}/{p['name']}.html", **p)
-    index = json.dumps(search_index(codebooks, tables), ensure_ascii=False, sort_keys=True)
-    files["static/search-index.js"] = f"window.COPROD_SEARCH = {index};\n".encode()
+    index = search_index(codebooks, tables)
+    files["static/search-index.js"] = search_index_script(index)
     static = project.templates / "static"
+    files["static/search-stemmers.js"] = stemmers_script(static, index["languages"])
     for path in sorted(static.rglob("*")) if static.is_dir() else []:
-        if path.is_file():
+        # the stemmers are published wrapped (search-stemmers.js), their licence as it is
+        if path.is_file() and not (path.parent == static / STEMMERS and path.suffix == ".cjs"):
             files[f"static/{path.relative_to(static).as_posix()}"] = path.read_bytes()
     return files
