@@ -237,8 +237,29 @@ def test_availability_shows_labels_and_the_variables_index_availability(tiny: Pa
     matrix = (site / "availability.html").read_text(encoding="utf-8")
     assert re.search(r'<code>collab</code></a> <span class="var-label">Collaborates</span>', matrix)
     index = (site / "variables.html").read_text(encoding="utf-8")
-    assert re.search(r"<code>collab</code></a></td><td>Collaborates</td>.*?"
-                     r"<td>2 of 2 sources</td></tr>", index)
+    # per variable, the countries and waves that asked it (the tiny package's Danish source
+    # did not ask partner), and how many of the table's sources that is
+    cells = dict(re.findall(r'<code>(\w+)</code></a></td>.*?<td class="asked">(.*?)</td></tr>',
+                            index))
+    assert re.sub(r"<[^>]+>", "", cells["collab"]) == "Denmark 2018; Norway 2018 (2 of 2)"
+    assert re.sub(r"<[^>]+>", "", cells["partner"]) == "Norway 2018 (1 of 2)"
+
+
+def test_the_variables_index_marks_a_partial_source_in_words(tiny: Path) -> None:
+    """A source that asked a variable with a major comparability note is partial: a symbol for
+    the eye, the word for a screen reader."""
+    path = tiny / "schemas" / "harmonized" / "things.yaml"
+    table = yaml.safe_load(path.read_text(encoding="utf-8"))
+    table["comparability"] = [{"variables": ["collab"], "sources": ["no-things-2018"],
+                               "severity": "major", "note": {"en": "Asked otherwise.",
+                                                             "da": "Spurgt anderledes.",
+                                                             "nb": "Spurt annerledes."}}]
+    path.write_text(yaml.safe_dump(table, allow_unicode=True), encoding="utf-8")
+    index = (_build(tiny) / "variables.html").read_text(encoding="utf-8")
+    cell = re.search(r'<code>collab</code></a></td>.*?<td class="asked">(.*?)</td></tr>',
+                     index).group(1)
+    assert re.sub(r"<[^>]+>", "", cell) == "Denmark 2018; Norway 2018◐ (partial) (2 of 2)"
+    assert '<span class="visually-hidden"> (partial)</span>' in cell
 
 
 def test_integer_extremes_are_printed_as_integers(tiny: Path) -> None:

@@ -1,6 +1,6 @@
 """The site's search, in Chromium, from the file system and served: stemming (a word in any of its
 forms), æ, ø and å folded, typos, ranking (the right variables first), highlighted matches, the
-search box in the header of every page.
+search box in the header of every page, and the variables page's filter in every label language.
 
 What each search should find is read from the codebooks, not written down: the variables whose
 Danish label holds "skole", whose English label holds "school", and so on."""
@@ -153,3 +153,28 @@ def test_the_search_box_in_the_header_of_a_variable_page_finds_and_links(
     page.wait_for_load_state("load")
     found_table, found_name = results[0]["id"].split(".")
     assert page.url == site + f"variables/{found_table}/{found_name}.html"
+
+
+@pytest.mark.parametrize("lang", ["da", "nb"])
+def test_the_variables_filter_searches_labels_in_every_language(
+        lang: str, site: str, page: Page, codebooks: Codebooks) -> None:
+    """A word of a Danish or Norwegian label, typed without æ, ø and å, keeps every variable
+    whose label in that language holds it, and only variables that have it somewhere."""
+    labels = {f"{n}.{v}": var for n, t in codebooks.tables.items()
+              for v, var in t.variables.items()}
+    # the longest word with æ, ø or å of a label in the language (else the longest word)
+    words = sorted({w.strip("(),.?:") for var in labels.values()
+                    for w in var.label.get(lang).lower().split()},
+                   key=lambda w: (not any(c in w for c in "æøå"), -len(w), w))
+    word = words[0]
+    expected = {key for key, var in labels.items() if word in var.label.get(lang).lower()}
+    page.goto(site + "variables.html", wait_until="load")
+    page.fill("#filter", _fold(word))
+    shown = page.eval_on_selector_all(
+        "table.variables tbody tr:not([hidden])",
+        "rows => rows.map(r => r.closest('section').querySelector('h2 code').textContent + '.' "
+        "+ r.querySelector('td code').textContent)")
+    assert expected <= set(shown), (word, shown)
+    for key in shown:
+        texts = " ".join([key, *(t or "" for t in labels[key].label.root.values())])
+        assert _fold(word) in _fold(texts) or _fold(word) in _fold(texts.replace("ø", "o")), key
