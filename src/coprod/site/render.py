@@ -26,7 +26,7 @@ from jinja2 import (
 
 from ..codebook import Codebooks
 from ..ddi import ddi_bytes
-from ..describe import availability
+from ..describe import availability, source_design
 from ..disclosure import tables as disclosure
 from ..errors import ConfigError
 from ..export import table_exports
@@ -107,6 +107,15 @@ def _human_size(size: int) -> str:
         if float(shown) < 1000 or unit == "GB":
             return f"{shown} {unit}" if float(shown) < 1000 else f"{value:,.0f} {unit}"
     raise AssertionError("unreachable")
+
+
+def _in_language(texts: Mapping[str, str], lang: str) -> tuple[str, str] | None:
+    """(language, text) of a text given by language: in ``lang``, else in English, else in the
+    first language it has; None where there is none."""
+    for code in (lang, "en", *texts):
+        if texts.get(code):
+            return code, texts[code]
+    return None
 
 
 class Outputs:
@@ -308,7 +317,8 @@ def render_site(project: Project, codebooks: Codebooks,
         document.decode("utf-8"))["sources"].items()
         if entry.get("fieldwork_observed")} if document else {}
     page("sources.html", "sources.html", references=package.municipality_references,
-         crosswalks=package.municipality_crosswalks, targets=targets, observed=observed)
+         crosswalks=package.municipality_crosswalks, targets=targets, observed=observed,
+         designs=source_design(codebooks, tables), in_language=_in_language)
     page("background.html", "background.html")
     page("validation.html", "validation.html", report=report)
     page("search.html", "search.html")
