@@ -462,9 +462,11 @@ def test_search_finds_a_variable_from_a_word_of_its_question(
         page.goto(crawl.base + "search.html", wait_until="load")
         page.fill("#q", word)
         page.wait_for_selector("#search-results li")
-        found = page.eval_on_selector_all("#search-results a", "links => links.map(a => a.text)")
+        found = page.eval_on_selector_all("#search-results .hit-name",
+                                          "names => names.map(n => n.textContent)")
         status = page.text_content("#search-status")
-        page.click("#search-results a >> text=institutions.collab_associations")
+        page.click("#search-results > li:has(.hit-name:text-is('institutions.collab_associations'))"
+                   " > a")
         page.wait_for_load_state("load")
         landed = page.url
     finally:

@@ -116,11 +116,29 @@ def test_search_index_holds_question_texts_in_each_language(tiny: Path) -> None:
 
     site = _build(tiny)
     script = (site / "static" / "search-index.js").read_text(encoding="utf-8")
-    entries = json.loads(script.removeprefix("window.COPROD_SEARCH = ").rstrip().rstrip(";"))
-    collab = next(e for e in entries if e["name"] == "collab")
-    assert "Samarbejder I?" in collab["text"]  # Danish question
-    assert "Samarbeider dere?" in collab["text"]  # Norwegian question
+    index = json.loads(script.split("window.COPROD_SEARCH = ", 1)[1].rstrip().rstrip(";"))
+    collab = next(d for d in index["documents"] if d["variable"] == "collab")
+    # each source's question in its own language's field, stemmed in that language
+    assert "Samarbejder I?" in collab["fields"]["question_da"]
+    assert "Samarbeider dere?" in collab["fields"]["question_nb"]
+    assert index["fields"]["question_da"]["lang"] == "da"
     assert collab["url"] == "variables/things/collab.html"
+    # names and labels count for more than question texts, those more than category labels
+    boosts = {f: spec["boost"] for f, spec in index["fields"].items()}
+    assert boosts["name"] == boosts["label_en"] > boosts["question_da"] > boosts["category_en"]
+
+
+def test_the_site_carries_a_snowball_stemmer_for_each_language_that_has_one(tiny: Path) -> None:
+    """The stemmers of the package's languages, as plain scripts (they work from file://), and
+    none of the vendored files unwrapped."""
+    site = _build(tiny)
+    script = (site / "static" / "search-stemmers.js").read_text(encoding="utf-8")
+    for code, language in (("en", "english"), ("da", "danish"), ("nb", "norwegian")):
+        assert f'window.COPROD_STEMMERS["{code}"] = exports.stemmer;' in script
+        assert f'language="{language}"' in script
+    assert "export " not in script.replace("exports", "")
+    assert not list((site / "static" / "vendor" / "orama-stemmers").glob("*.cjs"))
+    assert (site / "static" / "vendor" / "orama-stemmers" / "LICENSE").is_file()
 
 
 def test_charts_are_inline_svg_with_title_and_description(tiny: Path) -> None:
@@ -219,8 +237,29 @@ def test_availability_shows_labels_and_the_variables_index_availability(tiny: Pa
     matrix = (site / "availability.html").read_text(encoding="utf-8")
     assert re.search(r'<code>collab</code></a> <span class="var-label">Collaborates</span>', matrix)
     index = (site / "variables.html").read_text(encoding="utf-8")
-    assert re.search(r"<code>collab</code></a></td><td>Collaborates</td>.*?"
-                     r"<td>2 of 2 sources</td></tr>", index)
+    # per variable, the countries and waves that asked it (the tiny package's Danish source
+    # did not ask partner), and how many of the table's sources that is
+    cells = dict(re.findall(r'<code>(\w+)</code></a></td>.*?<td class="asked">(.*?)</td></tr>',
+                            index))
+    assert re.sub(r"<[^>]+>", "", cells["collab"]) == "Denmark 2018; Norway 2018 (2 of 2)"
+    assert re.sub(r"<[^>]+>", "", cells["partner"]) == "Norway 2018 (1 of 2)"
+
+
+def test_the_variables_index_marks_a_partial_source_in_words(tiny: Path) -> None:
+    """A source that asked a variable with a major comparability note is partial: a symbol for
+    the eye, the word for a screen reader."""
+    path = tiny / "schemas" / "harmonized" / "things.yaml"
+    table = yaml.safe_load(path.read_text(encoding="utf-8"))
+    table["comparability"] = [{"variables": ["collab"], "sources": ["no-things-2018"],
+                               "severity": "major", "note": {"en": "Asked otherwise.",
+                                                             "da": "Spurgt anderledes.",
+                                                             "nb": "Spurt annerledes."}}]
+    path.write_text(yaml.safe_dump(table, allow_unicode=True), encoding="utf-8")
+    index = (_build(tiny) / "variables.html").read_text(encoding="utf-8")
+    cell = re.search(r'<code>collab</code></a></td>.*?<td class="asked">(.*?)</td></tr>',
+                     index).group(1)
+    assert re.sub(r"<[^>]+>", "", cell) == "Denmark 2018; Norway 2018◐ (partial) (2 of 2)"
+    assert '<span class="visually-hidden"> (partial)</span>' in cell
 
 
 def test_integer_extremes_are_printed_as_integers(tiny: Path) -> None:

@@ -519,6 +519,24 @@ def fieldwork_period(fieldwork: str | None) -> tuple[dt.date, dt.date] | None:
 
 
 
+# A text of a source's design: plain, in the source's language, or keyed by language code.
+DesignText = str | Labels
+
+
+class SourceDesign(Model):
+    """``design`` in a source codebook: how its sample was drawn, for the sources page, the DDI
+    study description and codebook.json. Every field may be left out; the number of responses
+    (N) is counted from the data, and the response rate is N / ``issued``."""
+
+    population: DesignText | None = None  # the target population (universe) the sample is of
+    sampling_frame: DesignText | None = None  # the list the sample was drawn from
+    sample: DesignText | None = None  # how units were selected: the sample design
+    issued: int | None = Field(default=None, ge=1)  # gross sample: units invited to answer
+    # as the data producer states it (in percent), e.g. by a definition that leaves out
+    # ineligible units; shown beside N / issued, never instead of it
+    response_rate: float | None = Field(default=None, gt=0, le=100)
+
+
 class SourceCodebook(Model):
     """``schemas/sources/<id>.yaml``."""
 
@@ -537,6 +555,7 @@ class SourceCodebook(Model):
     interview_date: str | None = None  # the date or datetime variable of the interview
     id_variable: str
     municipality: MunicipalityField
+    design: SourceDesign | None = None  # population, sample design, gross sample
     variables: dict[str, SourceVariable]
     mappings: dict[str, AnyMapping]
     review: list[str] = []  # drafted items a person must check; build refuses until empty
@@ -939,9 +958,10 @@ def _check_languages(cb: Codebooks) -> None:
     languages = cb.package.languages
     hint = ("add it to `languages:` in schemas/package.yaml (then every harmonized label needs a "
             "text in it), or correct the code")
-    for key, model in (("package", cb.package), *cb.tables.items()):
+    for key, model in (("package", cb.package), *cb.tables.items(),
+                       *((s.id, s.design) for s in cb.sources.values() if s.design)):
         path = cb.files[key]
-        for loc, labels in labels_in(model):
+        for loc, labels in labels_in(model, ("design",) if key in cb.sources else ()):
             for lang in labels.root:
                 if lang not in languages:
                     line = line_of(path.read_text(encoding="utf-8"), (*loc, lang))

@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 import polars as pl
 
 from .codebook import Codebooks, Labels
-from .describe import lineage
+from .describe import lineage, source_design
 from .disclosure.tables import TablePlan
 from .site.pages import country_names
 
@@ -33,6 +33,42 @@ def _labels(parent: ET.Element, tag: str, labels: Labels, languages: list[str]) 
     for lang in languages:
         if text := labels.root.get(lang):
             _sub(parent, tag, text, lang=lang)
+
+
+def _method(study: ET.Element, codebooks: Codebooks, designs: dict[str, dict]) -> None:
+    """``method``: per source, its sampling frame and sample design (``sampProc``, by language,
+    with the gross sample and the responses) and its response rate (``respRate``), where its
+    codebook states them."""
+    procedures, rates = [], []
+    for source_id, design in designs.items():
+        numbers = (f"{design['issued']:,} units issued, {design['n']:,} responses"
+                   if "issued" in design else f"{design['n']:,} responses")
+        languages = sorted({*design.get("sampling_frame", {}), *design.get("sample", {})},
+                           key=lambda lang: (lang not in codebooks.package.languages, lang))
+        for lang in languages:
+            parts = [text for key in ("sampling_frame", "sample")
+                     if (text := design.get(key, {}).get(lang))]
+            procedures.append((f"{source_id}: {'; '.join(parts)} ({numbers})", lang))
+        if not languages and "issued" in design:
+            procedures.append((f"{source_id}: {numbers}", None))
+        if "response_rate" in design or "response_rate_declared" in design:
+            text = (f"{source_id}: {design['response_rate']:.1f} % ({numbers})"
+                    if "response_rate" in design else f"{source_id}:")
+            if "response_rate_declared" in design:
+                text += (f"; stated by the data producer: "
+                         f"{design['response_rate_declared']:.1f} %")
+            rates.append(text)
+    if not procedures and not rates:
+        return
+    method = _sub(study, "method")
+    if procedures:
+        collection = _sub(method, "dataColl")
+        for text, lang in procedures:
+            _sub(collection, "sampProc", text, **({"lang": lang} if lang else {}))
+    if rates:
+        analysis = _sub(method, "anlyInfo")
+        for text in rates:
+            _sub(analysis, "respRate", text)
 
 
 def ddi_bytes(codebooks: Codebooks, tables: dict[str, pl.DataFrame],
@@ -66,7 +102,13 @@ def ddi_bytes(codebooks: Codebooks, tables: dict[str, pl.DataFrame],
     for country in sorted({s.country for s in codebooks.sources.values()}):
         _sub(summary, "nation", country_names(codebooks).get(country, country),
              abbr=country.upper())
+    designs = source_design(codebooks, tables)
+    # The population of each source (its universe), before dataKind, marked with its source
+    for source_id, design in designs.items():
+        for lang, text in design.get("population", {}).items():
+            _sub(summary, "universe", f"{source_id}: {text}", lang=lang, clusion="I")
     _sub(summary, "dataKind", "synthetic demo data" if package.synthetic else "survey data")
+    _method(study, codebooks, designs)
     # One `conditions` (the 2012 schema allows no more): every licence, each with its scope
     if package.licenses:
         _sub(_sub(_sub(study, "dataAccs"), "useStmt"), "conditions", "; ".join(

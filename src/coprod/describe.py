@@ -15,15 +15,18 @@ from .codebook import (
     AnyOf,
     ClassesOf,
     Codebooks,
+    DesignText,
     HarmonizedVariable,
     Labels,
     Mapping,
     NotAsked,
     SourceCodebook,
     is_not_asked,
+    shown_path,
 )
 from .disclosure import tables as disclosure
 from .disclosure.tables import VALUE, TablePlan, counted_columns
+from .errors import ConfigError
 
 AVAILABLE, PARTIAL, NOT_ASKED = "available", "partial", "not_asked"
 
@@ -140,6 +143,50 @@ def frequencies(codebooks: Codebooks, name: str, frame: pl.DataFrame,
     return out
 
 
+def design_text(text: DesignText | None, source: SourceCodebook) -> dict[str, str]:
+    """A text of a source's design by language: plain text is in the source's language."""
+    if text is None:
+        return {}
+    if isinstance(text, str):
+        return {source.language: text}
+    return {lang: value for lang, value in text.root.items() if value}
+
+
+def source_design(codebooks: Codebooks, tables: MappingType[str, pl.DataFrame]
+                  ) -> dict[str, dict]:
+    """Per source: its design as its codebook states it (population, sampling frame, sample
+    design, texts by language; the gross sample issued; a declared response rate), the
+    number of its responses (N: its rows in the published table) and, where the gross sample
+    is given, the response rate N / issued in percent. A gross sample smaller than N is a
+    codebook error, naming the file and the field."""
+    rows = {source_id: n for frame in tables.values()
+            for source_id, n in frame.group_by("source").len().iter_rows()}
+    out = {}
+    for source_id, source in sorted(codebooks.sources.items()):
+        design = source.design
+        n = rows.get(source_id, 0)
+        entry: dict = {"n": n}
+        if design is not None:
+            for key in ("population", "sampling_frame", "sample"):
+                if text := design_text(getattr(design, key), source):
+                    entry[key] = text
+            if design.issued is not None:
+                if design.issued < n:
+                    path = codebooks.files.get(source_id)
+                    raise ConfigError(
+                        f"{shown_path(path) if path else source_id}: design.issued: "
+                        f"{design.issued} units issued, fewer than the {n} responses of this "
+                        "source in the data",
+                        hint="give the gross sample: every unit invited to answer, "
+                             "responding or not")
+                entry["issued"] = design.issued
+                entry["response_rate"] = round(100 * n / design.issued, 1)
+            if design.response_rate is not None:
+                entry["response_rate_declared"] = design.response_rate
+        out[source_id] = entry
+    return out
+
+
 def _labels(labels: Labels, languages: list[str]) -> dict[str, str]:
     return {lang: labels.get(lang) for lang in languages}
 
@@ -192,6 +239,10 @@ def codebook_document(codebooks: Codebooks, tables: MappingType[str, pl.DataFram
     for frame in tables.values():
         for source_id, rows in frame.group_by("source").len().iter_rows():
             document["sources"][source_id]["rows"] = rows
+    for source_id, design in source_design(codebooks, tables).items():
+        facts = {k: v for k, v in design.items() if k != "n"}
+        if facts and source_id in document["sources"]:
+            document["sources"][source_id]["design"] = facts
     for name, frame in tables.items():
         spec = codebooks.tables[name]
         lineages = lineage(codebooks, name)

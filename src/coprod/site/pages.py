@@ -153,6 +153,22 @@ def _missing_rows(name: str, columns: Counts, sources: list[str],
     return rows
 
 
+def asked_in(codebooks: Codebooks, available: dict[str, str]) -> list[dict]:
+    """Where a variable was asked, for the variables index: per country (in order of its
+    name), the waves whose source has it, each with its status (available or partial)."""
+    countries = country_names(codebooks)
+    by_country: dict[str, list[dict]] = {}
+    for source_id, status in available.items():
+        source = codebooks.sources[source_id]
+        if status != "not_asked":
+            by_country.setdefault(source.country, []).append({"wave": source.wave,
+                                                              "status": status})
+    return [{"country": countries.get(c, c.upper()),
+             "waves": sorted(waves, key=lambda w: w["wave"])}
+            for c, waves in sorted(by_country.items(),
+                                   key=lambda item: countries.get(item[0], item[0]))]
+
+
 def variable_pages(codebooks: Codebooks, table: HarmonizedTable, frame: pl.DataFrame,
                    plan: TablePlan) -> list[dict]:
     sources = sorted(frame["source"].unique().to_list())
@@ -168,6 +184,7 @@ def variable_pages(codebooks: Codebooks, table: HarmonizedTable, frame: pl.DataF
         page = {
             "name": name, "var": var, "table": table, "sources": sources, "notes": notes,
             "lineage": lineages[name], "availability": available[name],
+            "asked_in": asked_in(codebooks, available[name]),
             "questions": {s: codebooks.sources[s] for s in sources},
             "categories": [], "numeric": {}, "missing": [], "chart": "",
         }

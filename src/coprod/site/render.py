@@ -26,7 +26,7 @@ from jinja2 import (
 
 from ..codebook import Codebooks
 from ..ddi import ddi_bytes
-from ..describe import availability
+from ..describe import availability, source_design
 from ..disclosure import tables as disclosure
 from ..errors import ConfigError
 from ..export import table_exports
@@ -35,7 +35,7 @@ from ..project import Project
 from ..summary import INTERVAL, rounded
 from ..write import RESTRICTED
 from .pages import country_names, variable_pages, with_categories
-from .search import search_index
+from .search import STEMMERS, search_index, search_index_script, stemmers_script
 from .summaries import summaries
 
 EXPORT_KINDS = {  # file name after the table name -> (what it is, media type)
@@ -107,6 +107,15 @@ def _human_size(size: int) -> str:
         if float(shown) < 1000 or unit == "GB":
             return f"{shown} {unit}" if float(shown) < 1000 else f"{value:,.0f} {unit}"
     raise AssertionError("unreachable")
+
+
+def _in_language(texts: Mapping[str, str], lang: str) -> tuple[str, str] | None:
+    """(language, text) of a text given by language: in ``lang``, else in English, else in the
+    first language it has; None where there is none."""
+    for code in (lang, "en", *texts):
+        if texts.get(code):
+            return code, texts[code]
+    return None
 
 
 class Outputs:
@@ -308,7 +317,8 @@ def render_site(project: Project, codebooks: Codebooks,
         document.decode("utf-8"))["sources"].items()
         if entry.get("fieldwork_observed")} if document else {}
     page("sources.html", "sources.html", references=package.municipality_references,
-         crosswalks=package.municipality_crosswalks, targets=targets, observed=observed)
+         crosswalks=package.municipality_crosswalks, targets=targets, observed=observed,
+         designs=source_design(codebooks, tables), in_language=_in_language)
     page("background.html", "background.html")
     page("validation.html", "validation.html", report=report)
     page("search.html", "search.html")
@@ -317,10 +327,12 @@ def render_site(project: Project, codebooks: Codebooks,
     for table_name, table_pages in pages_by_table.items():
         for p in table_pages:
             page("variable.html", f"variables/{table_name}/{p['name']}.html", **p)
-    index = json.dumps(search_index(codebooks, tables), ensure_ascii=False, sort_keys=True)
-    files["static/search-index.js"] = f"window.COPROD_SEARCH = {index};\n".encode()
+    index = search_index(codebooks, tables)
+    files["static/search-index.js"] = search_index_script(index)
     static = project.templates / "static"
+    files["static/search-stemmers.js"] = stemmers_script(static, index["languages"])
     for path in sorted(static.rglob("*")) if static.is_dir() else []:
-        if path.is_file():
+        # the stemmers are published wrapped (search-stemmers.js), their licence as it is
+        if path.is_file() and not (path.parent == static / STEMMERS and path.suffix == ".cjs"):
             files[f"static/{path.relative_to(static).as_posix()}"] = path.read_bytes()
     return files
