@@ -413,7 +413,8 @@ def test_no_page_is_wider_than_the_screen(screen: str, served_site: tuple[str, P
 # there; the variables index and downloads pages are checked when the site has them as pages
 # of their own (they may be sections of index.html).
 A11Y_REQUIRED = ("index.html", "variables.html", "variables/institutions/welfare_field.html",
-                 "summary.html", "downloads.html")
+                 "summary.html", "summaries/institutions/collab_any-by-country-wave.html",
+                 "downloads.html")
 
 
 def _axe_violations(page: Page) -> list[dict]:
@@ -741,7 +742,8 @@ def test_charts_are_readable_at_phone_and_desktop_width(
     states the base."""
     base, site_dir = served_site
     pages = _chart_pages(site_dir)
-    assert "summary.html" in pages and "variables/institutions/initiative.html" in pages
+    assert "summaries/institutions/collab_any-by-country-wave.html" in pages
+    assert "variables/institutions/initiative.html" in pages
     page = browser.new_page(viewport={"width": width, "height": 900})
     failures, charts, values = [], 0, 0
     try:

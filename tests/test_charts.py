@@ -261,7 +261,8 @@ def test_the_built_site_colours_denmark_and_norway_apart_and_states_each_base(
     assert shades("dk", 2018).fill != shades("no", 2018).fill
     assert [t for _, t in _texts(chart, "ch-label")][:2] == ["Denmark 2018", "Norway 2018"]
     assert "<figcaption" in chart and "Base: the valid answers" in chart and "unweighted" in chart
-    summary = (site / "summary.html").read_text(encoding="utf-8")
+    summary = "".join(p.read_text(encoding="utf-8")
+                      for p in sorted((site / "summaries").rglob("*.html")))
     captions = re.findall(r'<figcaption class="ch-caption">([^<]+)</figcaption>', summary)
     assert captions and all("Base: the respondents who answered" in c and "weighted" in c
                             for c in captions)

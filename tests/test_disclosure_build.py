@@ -144,3 +144,61 @@ def test_the_demo_is_built_and_audited_again_from_scratch(built: Path, tmp_path:
     result = CliRunner().invoke(main, ["--root", str(root), "build", "--force"])
     assert result.exit_code == 0, result.output
     assert published(root) == published(built)
+
+
+def _site_inputs(root: Path) -> tuple:
+    """What the build's audit reads, made again from a built package."""
+    from coprod import pipeline
+    from coprod.project import Project
+    from coprod.site.summaries import summaries
+
+    project = Project.at(root)
+    codebooks = pipeline.load(project)
+    tables = render._read_tables(render.Outputs(project, {}), codebooks)
+    plans = disclosure.plans(codebooks, tables)
+    pages_by_table = {name: pages.variable_pages(codebooks, codebooks.tables[name], frame,
+                                                 plans[name]) for name, frame in tables.items()}
+    entries = summaries(codebooks, tables, plans)
+    return codebooks, tables, plans, pages_by_table, entries, summaries
+
+
+def test_a_summary_csv_that_publishes_a_withheld_percentage_is_caught(built: Path) -> None:
+    """The CSV beside a summary's page is read back by the audit: one that prints a percentage
+    the page withholds gives the count away, as the page would."""
+    from coprod.errors import PrivacyError
+
+    codebooks, tables, plans, pages_by_table, entries, summaries = _site_inputs(built)
+    assert any(p.withheld for p in plans.values())  # the demo has a withheld percentage
+    honest = {e["path"] + ".csv": e["csv"] for e in entries}
+    document = (built / "processed" / "codebook.json").read_bytes()
+    ddi = (built / "build/site/downloads/codebook-ddi.xml").read_bytes()
+    disclosure.audit_site(codebooks, tables, pages_by_table, entries, document, ddi, honest)
+    # the same tables made without the withheld percentages: their CSVs print them
+    unwithheld = summaries(codebooks, tables, {n: TablePlan(p.hidden) for n, p in plans.items()})
+    leaky = {e["path"] + ".csv": e["csv"] for e in unwithheld}
+    assert leaky != honest
+    with pytest.raises(PrivacyError, match="Disclosure:"):
+        disclosure.audit_site(codebooks, tables, pages_by_table, entries, document, ddi, leaky)
+    # a row flagged suppressed that still prints its percentage is named
+    path, data = next((p, d) for p, d in honest.items() if b",suppressed" in d)
+    text = data.decode().replace(",,,,,suppressed", ",50.0,40.0,60.0,,suppressed", 1)
+    with pytest.raises(PrivacyError, match=f"{path}: .* is flagged 'suppressed' but publishes"):
+        disclosure.audit_site(codebooks, tables, pages_by_table, entries, document, ddi,
+                              {**honest, path: text.encode()})
+
+
+def test_a_change_between_waves_from_a_withheld_percentage_is_caught(built: Path) -> None:
+    """A change shown where one of its two percentages is withheld would give it away (the
+    other is published): the audit refuses it."""
+    import dataclasses
+
+    from coprod.errors import PrivacyError
+
+    codebooks, tables, plans, pages_by_table, entries, _ = _site_inputs(built)
+    document = (built / "processed" / "codebook.json").read_bytes()
+    ddi = (built / "build/site/downloads/codebook-ddi.xml").read_bytes()
+    entry = next(e for e in entries if any(c.points is None for c in e["changes"]))
+    entry["changes"] = [dataclasses.replace(c, points=1.0, overlap=True)
+                        if c.points is None else c for c in entry["changes"]]
+    with pytest.raises(PrivacyError, match="is not the difference of two published"):
+        disclosure.audit_site(codebooks, tables, pages_by_table, entries, document, ddi, {})

@@ -157,8 +157,10 @@ def _no(source_id: str, columns: list[str]) -> float:
 
 
 def _summary_percent(site: Path, title: str, country: str) -> float:
-    html = (site / "summary.html").read_text(encoding="utf-8")
-    section = re.split(rf"<h2[^>]*>{re.escape(title)}</h2>", html)[1].split("</section>")[0]
+    # the summary's own page, found by its title
+    (section,) = [html for path in sorted((site / "summaries").rglob("*.html"))
+                  if re.search(rf"<h1>{re.escape(title)}(</h1>| <span)",
+                               html := path.read_text(encoding="utf-8"))]
     row = re.search(rf"<th scope=\"row\">{country}</th>\s*<td>2018</td>\s*"
                     r"<td class=\"num\">([\d.]+)</td>", section)
     assert row, f"no {country} 2018 row under {title!r}"

@@ -38,6 +38,7 @@ def test_adding_a_wave_needs_only_a_raw_file_and_a_codebook(demo: Path) -> None:
     norway = frame.filter(pl.col("country") == "no")
     original = norway.filter(pl.col("wave") == 2018).height
     assert norway.filter(pl.col("wave") == 2019).height == original
-    summary = (demo / "build" / "site" / "summary.html").read_text(encoding="utf-8")
+    summary = (demo / "build/site/summaries/institutions/collab_any-by-country-wave.html"
+               ).read_text(encoding="utf-8")
     assert "<td>2019</td>" in summary
     assert _tool_digest() == before

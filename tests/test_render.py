@@ -71,8 +71,11 @@ def _summary_rows(html: str) -> list[list[str]]:
     return [re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row) for row in body.split("<tr>")[1:]]
 
 
+SUMMARY_PAGE = "summaries/things/collab-by-country.html"  # the summary's own page
+
+
 def test_summary_table_shows_weighted_percent_ci_and_n(tiny: Path) -> None:
-    rows = _summary_rows((_build(tiny) / "summary.html").read_text(encoding="utf-8"))
+    rows = _summary_rows((_build(tiny) / SUMMARY_PAGE).read_text(encoding="utf-8"))
     # dk: rows 1 and 4 yes (weights 1, 0.5), row 2 no (weight 1): 1.5 / 2.5
     # no: rows 1 and 4 yes (weights 1.25, 1.0), row 2 no (weight 0.75): 2.25 / 3.0
     assert [r[0] for r in rows] == ["Denmark", "Norway"]
@@ -89,10 +92,13 @@ def test_summary_page_suppresses_small_cells(tiny: Path) -> None:
     package = yaml.safe_load(path.read_text(encoding="utf-8"))
     package["min_cell_size"] = 4
     write_yaml(path, package)
-    html = (_build(tiny) / "summary.html").read_text(encoding="utf-8")
+    site = _build(tiny)
+    html = (site / SUMMARY_PAGE).read_text(encoding="utf-8")
     rows = _summary_rows(html)
     assert [r[1:] for r in rows] == [["◆", "–", "◆"], ["◆", "–", "◆"]]
-    assert "fewer than 4 respondents is suppressed" in html
+    assert "fewer than 4 respondents is suppressed" in (site / "summary.html").read_text(
+        encoding="utf-8")
+    assert "fewer than 4 respondents, or one withheld" in html
     assert "60.0" not in html and "75.0" not in html
 
 
@@ -142,7 +148,7 @@ def test_the_site_carries_a_snowball_stemmer_for_each_language_that_has_one(tiny
 
 
 def test_charts_are_inline_svg_with_title_and_description(tiny: Path) -> None:
-    html = (_build(tiny) / "summary.html").read_text(encoding="utf-8")
+    html = (_build(tiny) / SUMMARY_PAGE).read_text(encoding="utf-8")
     svg = html.split('<svg class="chart"')[1].split("</svg>")[0]
     assert 'role="img"' in svg and "<title id=" in svg and "<desc id=" in svg
     assert "Denmark 60.0 %" in svg  # the description carries the figures for screen readers

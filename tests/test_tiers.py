@@ -93,5 +93,11 @@ def test_the_summary_tables_are_the_same_in_both_tiers(restricted: Path, demo: P
     # the build id differs, and only an open package has the extract page in its menu
     strip = re.compile(r'<code title="SHA-256[^<]*</code>|\n\s*<li><a href="extract.html">'
                        r'Extract</a></li>')
-    assert strip.sub("", (restricted / "build/site/summary.html").read_text(encoding="utf-8")) \
-        == strip.sub("", (demo / "build/site/summary.html").read_text(encoding="utf-8"))
+    pages = sorted(p.relative_to(demo / "build/site").as_posix()
+                   for p in (demo / "build/site/summaries").rglob("*"))
+    assert pages and pages == sorted(p.relative_to(restricted / "build/site").as_posix()
+                                     for p in (restricted / "build/site/summaries").rglob("*"))
+    for page in ["summary.html", *pages]:
+        if page.endswith((".html", ".csv")):
+            assert strip.sub("", (restricted / "build/site" / page).read_text(encoding="utf-8")) \
+                == strip.sub("", (demo / "build/site" / page).read_text(encoding="utf-8")), page

@@ -323,6 +323,22 @@ class Summary(Model):
     # The table's base, as its title states it: only rows whose variable has one of the values,
     # e.g. {collab_institution: [yes]} for "among associations collaborating with one"
     among: dict[str, list[str]] = {}
+    # The page's name (summaries/<table>/<id>.html, and its CSV): a permalink, so it is made
+    # from what the table is, not from its title or position: outcome, "by" and "among"
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")] | None = None
+
+    @property
+    def slug(self) -> str:
+        """``id`` if given, else made from the definition, e.g.
+        ``collab_school-by-country-wave-among-collab_institution-yes``."""
+        if self.id:
+            return self.id
+        parts = [self.outcome, "by", *self.by]
+        if self.kind == "share" and self.positive != "yes":
+            parts += ["is", self.positive]
+        for variable, values in sorted(self.among.items()):
+            parts += ["among", variable, *sorted(values)]
+        return re.sub(r"[^a-z0-9_-]+", "-", "-".join(parts).lower()).strip("-")
 
 
 class HarmonizedTable(Model):
@@ -835,7 +851,15 @@ def check_package(cb: Codebooks) -> None:
                     raise ConfigError(f"{where}: {var_name}: any_of counts {value!r}, which "
                                       "is not a category of its parts",
                                       hint=f"parts are {', '.join(var.derive.any_of)}")
+        slugs: dict[str, str] = {}
         for summary in table.summaries:
+            if summary.slug in slugs:
+                raise ConfigError(f"{where}: summaries {slugs[summary.slug]!r} and "
+                                  f"{summary.title.get()!r} would have the same page "
+                                  f"summaries/{table.table}/{summary.slug}.html",
+                                  hint="give one of them an `id:` of its own (lower-case "
+                                       "letters, digits, - and _)")
+            slugs[summary.slug] = summary.title.get()
             for var_name in (summary.outcome, *summary.by, *summary.among):
                 if var_name not in table.variables:
                     raise ConfigError(f"{where}: summary {summary.title.get()!r} names unknown "

@@ -25,13 +25,16 @@ The plan
 
 The audit
     :func:`audit_site` reads what the build publishes (the pages' figures, ``codebook.json``,
-    the DDI file, the summary tables) independently of the plan, solves the attacker's problem
+    the DDI file, the summary tables, their CSV files read back, their changes between waves)
+    independently of the plan, solves the attacker's problem
     for every suppressed count and checks every numeric extreme; any leak stops the build with
     exit 4.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
@@ -359,6 +362,56 @@ def _from_summaries(codebooks: Codebooks, name: str, entries: Iterable[dict],
                     shown.summary[index, row.group, answer] = cell.percent
 
 
+def _from_summary_csvs(codebooks: Codebooks, name: str, files: Mapping[str, bytes],
+                       shown: Published) -> list[str]:
+    """The figures each summary's CSV publishes (``summaries/<table>/<id>.csv``), read back from
+    its bytes: percentages and rounded n, as the attacker's figures like the page's."""
+    spec = codebooks.tables[name]
+    problems = []
+    for index, summary in enumerate(spec.summaries):
+        path = f"summaries/{name}/{summary.slug}.csv"
+        if path not in files:
+            continue
+        for row in csv.DictReader(io.StringIO(files[path].decode("utf-8"))):
+            group = tuple(row[b] for b in summary.by)
+            answer = "" if summary.kind == "share" else row["answer"]
+            if row["flag"] and row["percent"]:
+                problems.append(f"{path}: {' · '.join(group)} is flagged {row['flag']!r} but "
+                                f"publishes {row['percent']} %")
+            if row["percent"]:
+                shown.summary[index, group, answer] = float(row["percent"])
+            if row["n"]:
+                shown.summary_n[index, group] = int(row["n"])
+    return problems
+
+
+def _changes(codebooks: Codebooks, name: str, entries: Iterable[dict],
+             shown: Published) -> list[str]:
+    """A change between waves must be the difference of two percentages published as they are:
+    one from or to a withheld figure would give it away."""
+    spec = codebooks.tables[name]
+    problems = []
+    for entry in entries:
+        if entry["table"] != name:
+            continue
+        index = spec.summaries.index(entry["spec"])
+        at = entry["spec"].by.index("wave") if entry.get("changes") else 0
+        for change in entry.get("changes", []):
+            if change.points is None:
+                continue
+            before, after = (change.group[:at] + (wave,) + change.group[at:]
+                             for wave in (change.before, change.after))
+            p1 = shown.summary.get((index, before, change.answer))
+            p2 = shown.summary.get((index, after, change.answer))
+            if p1 is None or p2 is None or abs(round(round(p2, 1) - round(p1, 1), 1)
+                                               - change.points) > 1e-9:
+                problems.append(f"summaries/{name}/{entry['spec'].slug}.html: the change "
+                                f"{change.points:+.1f} points in {' · '.join(change.group)} "
+                                f"{change.before}–{change.after} is not the difference of two "
+                                "published percentages")
+    return problems
+
+
 def _extremes(name: str, frame: pl.DataFrame, numeric: list[tuple[str, str, dict]],
               min_n: int) -> list[str]:
     """Each published lowest or highest value (bottom- or top-coded) that fewer than ``min_n``
@@ -379,7 +432,8 @@ def _extremes(name: str, frame: pl.DataFrame, numeric: list[tuple[str, str, dict
 
 def audit_site(codebooks: Codebooks, tables: Mapping[str, pl.DataFrame],
                pages: Mapping[str, list[dict]], summaries: list[dict],
-               codebook_json: bytes | None, ddi: bytes | None) -> None:
+               codebook_json: bytes | None, ddi: bytes | None,
+               summary_files: Mapping[str, bytes] | None = None) -> None:
     """The attacker's audit of everything a build publishes about the tables; PrivacyError
     (exit 4) naming each figure that can be worked out, and what pins it down."""
     min_n = codebooks.package.min_cell_size
@@ -391,6 +445,8 @@ def audit_site(codebooks: Codebooks, tables: Mapping[str, pl.DataFrame],
         _from_codebook(name, document, shown)
         _from_ddi(codebooks, name, ddi, shown)
         _from_summaries(codebooks, name, summaries, shown)
+        problems += _from_summary_csvs(codebooks, name, summary_files or {}, shown)
+        problems += _changes(codebooks, name, summaries, shown)
         columns = column_counts(codebooks, name, frame)
         groups = summary_groups(codebooks, name, frame, columns)
         found = figures(codebooks, name, frame, shown, columns, groups)

@@ -268,7 +268,8 @@ def render_site(project: Project, codebooks: Codebooks,
     # The attacker's audit of everything published about the tables, before a page is made
     disclosure.audit_site(codebooks, tables, pages_by_table, summary_tables,
                           outputs.read(project.processed / "codebook.json"),
-                          files["downloads/codebook-ddi.xml"])
+                          files["downloads/codebook-ddi.xml"],
+                          {s["path"] + ".csv": s["csv"] for s in summary_tables})
     package = codebooks.package
     languages = package.languages
     targets = {r.country: package.municipality_references[package.municipality_target.get(
@@ -308,7 +309,14 @@ def render_site(project: Project, codebooks: Codebooks,
     page("variables.html", "variables.html", pages=pages_by_table)
     page("downloads.html", "downloads.html", downloads=downloads)
     page("summary.html", "summary.html", summaries=summary_tables,
-         interval=INTERVAL)
+         interval=INTERVAL, min_n=package.min_cell_size)
+    for entry in summary_tables:  # a page per summary table, with its CSV beside it
+        outcome = codebooks.tables[entry["table"]].variables[entry["spec"].outcome]
+        page("summary_table.html", entry["path"] + ".html", s=entry, interval=INTERVAL,
+             min_n=package.min_cell_size,
+             answer_labels={c.value: c.label.get(INTERFACE_LANGUAGE)
+                            for c in outcome.categories})
+        files[entry["path"] + ".csv"] = entry["csv"]
     matrices = {name: availability(codebooks, name, frame) for name, frame in tables.items()}
     page("availability.html", "availability.html", matrices=matrices,
          table_sources={n: sorted(f["source"].unique().to_list()) for n, f in tables.items()})

@@ -5,6 +5,10 @@ Pure functions; :mod:`coprod.site.render` puts the results through the templates
 
 from __future__ import annotations
 
+import csv
+import io
+from dataclasses import dataclass
+
 import polars as pl
 
 from ..codebook import Codebooks, HarmonizedTable, Summary
@@ -12,6 +16,7 @@ from ..disclosure.tables import TablePlan
 from ..summary import (
     DistributionRow,
     ShareCell,
+    rounded,
     summary_base,
     weighted_distribution,
     weighted_share,
@@ -140,9 +145,112 @@ def summaries(codebooks: Codebooks, tables: dict[str, pl.DataFrame],
             base = ("Base: the respondents who answered (missing answers left out)"
                     + (f", among those with {among}" if among else "") + "; weighted"
                     + (f"; waves {', '.join(map(str, pooled))} pooled" if pooled else "") + ".")
-            out.append({"table": name, "spec": spec, "pooled": pooled, "among": among,
-                        **build(len(out), table, spec, answered, min_n, codebooks, withheld,
-                                base)})
+            entry = {"table": name, "spec": spec, "pooled": pooled, "among": among,
+                     "slug": spec.slug, "path": f"summaries/{name}/{spec.slug}",
+                     **build(len(out), table, spec, answered, min_n, codebooks, withheld,
+                             base)}
+            entry["changes"] = changes(table, spec, _cells(entry))
+            entry["csv"] = summary_csv(entry, table, min_n)
+            out.append(entry)
     return out
+
+
+# --- what a summary's own page adds: the change between waves, and its CSV -------------------
+
+
+def _cells(entry: dict) -> list[tuple[tuple[str, ...], str, ShareCell]]:
+    """Every figure of a summary as (group, answer, cell); the answer is "" in a share."""
+    if entry["kind"] == "share":
+        return [(c.group, "", c) for _, c in entry["rows"]]
+    answers = [c.value for c in entry["categories"]]
+    return [(r.group, a, c) for _, r in entry["rows"]
+            for a, c in zip(answers, r.cells, strict=True)]
+
+
+def printed(value: float | None) -> float | None:
+    """A percentage as the page prints it (one decimal)."""
+    return None if value is None else round(value, 1)
+
+
+@dataclass(frozen=True)
+class Change:
+    """From one wave of a group to the next: the change in percentage points of the printed
+    figures (None: one of them is suppressed, so the change is too), and whether the two
+    printed 95 % intervals overlap."""
+
+    group: tuple[str, ...]  # the group's values, the wave's left out
+    labels: tuple[str, ...]
+    answer: str  # "" in a share
+    before: str
+    after: str
+    points: float | None
+    overlap: bool | None
+
+
+def _wave_key(wave: str) -> tuple:
+    return (0, int(wave), "") if wave.lstrip("-").isdigit() else (1, 0, wave)
+
+
+def changes(table: HarmonizedTable, spec: Summary,
+            cells: list[tuple[tuple[str, ...], str, ShareCell]]) -> list[Change]:
+    """Between consecutive waves of each group (a country, with any other grouping): only where
+    the summary is by country and wave, and only from the figures the page prints, so that a
+    change says nothing the page does not. A change from or to a suppressed figure is
+    suppressed; a wave in which the question (or answer) was not asked has no change."""
+    if "wave" not in spec.by or "country" not in spec.by:
+        return []
+    at = spec.by.index("wave")
+    series: dict[tuple[tuple[str, ...], str], list[tuple[str, ShareCell]]] = {}
+    for group, answer, cell in cells:
+        rest = group[:at] + group[at + 1:]
+        series.setdefault((rest, answer), []).append((group[at], cell))
+    others = [b for b in spec.by if b != "wave"]
+    out = []
+    for (rest, answer), waves in series.items():
+        waves.sort(key=lambda w: _wave_key(w[0]))
+        for (w1, c1), (w2, c2) in zip(waves, waves[1:], strict=False):
+            if c1.not_asked or c2.not_asked:
+                continue
+            p1, p2 = printed(c1.percent), printed(c2.percent)
+            if p1 is None or p2 is None:
+                points, overlap = None, None
+            else:
+                points = round(p2 - p1, 1)
+                l1, h1, l2, h2 = (printed(x) for x in (c1.low, c1.high, c2.low, c2.high))
+                overlap = (None if None in (l1, h1, l2, h2)
+                           else bool(l1 <= h2 and l2 <= h1))  # type: ignore[operator]
+            out.append(Change(rest, tuple(_group_labels(table, others, rest)), answer,
+                              w1, w2, points, overlap))
+    return out
+
+
+def summary_csv(entry: dict, table: HarmonizedTable, min_n: int) -> bytes:
+    """The figures the summary's page shows, as CSV: a row per group (and answer), the group's
+    codes and labels, the percentage and interval as printed and n rounded as printed; a
+    suppressed figure is an empty cell with ``flag`` saying why, never its value."""
+    spec: Summary = entry["spec"]
+    labels = {tuple(c.group): labels for labels, c in entry["rows"]}
+    names = {c.value: c.label.get() for c in table.variables[spec.outcome].categories}
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([*spec.by, *(f"{b}_label" for b in spec.by), "answer", "answer_label",
+                     "percent", "ci_low", "ci_high", "n", "flag"])
+    for group, answer, cell in _cells(entry):
+        answer = answer or spec.positive
+        row_n = next(r.n for _, r in entry["rows"] if tuple(r.group) == tuple(group))
+        if cell.not_asked:
+            figures, flag = ["", "", "", ""], ("not asked" if entry["kind"] == "share"
+                                               else "not offered")
+        elif cell.suppressed:
+            figures, flag = ["", "", "", ""], "suppressed"
+            if entry["kind"] == "distribution":  # the row's n is printed beside a suppressed cell
+                figures[3] = str(rounded(row_n, min_n))
+        else:
+            figures = [f"{cell.percent:.1f}", f"{cell.low:.1f}", f"{cell.high:.1f}",
+                       str(rounded(row_n, min_n))]
+            flag = ""
+        writer.writerow([*group, *labels[tuple(group)], answer, names.get(answer, answer),
+                         *figures, flag])
+    return out.getvalue().encode("utf-8")
 
 
