@@ -202,7 +202,7 @@ def test_countries_languages_and_classifications_come_from_the_codebooks(tiny: P
     sources = (site / "sources.html").read_text(encoding="utf-8")
     assert re.search(r"Norway 2018 <code>no-2018</code></th><td><code>reference/no.csv</code>"
                      r"</td><td><strong>partial</strong>: official, but not every municipality"
-                     r"[^<]*</td><td>Statistics Norway, a part</td>", sources)
+                     r"[^<]*</td><td lang=\"en\">Statistics Norway, a part</td>", sources)
     assert "Denmark 2007 <code>dk-2007</code>" in sources and "official classification" in sources
     page = (site / "variables" / "things" / "collab.html").read_text(encoding="utf-8")
     for lang, name in (("en", "English"), ("da", "Dansk"), ("nb", "Norsk bokmål")):

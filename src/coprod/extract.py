@@ -376,21 +376,21 @@ def write(project: Project, codebooks: Codebooks, variables: Sequence[str], *, f
 # --- the site's extract page ------------------------------------------------------------------
 
 
-def page_tables(codebooks: Codebooks, frames: dict) -> list[dict]:
+def page_tables(codebooks: Codebooks, frames: dict, language: str = "en") -> list[dict]:
     """What the site's extract page offers for each table: its variables (the identifying ones
     always come along), countries and waves, from the codebooks (``frames``: the tables as
-    published, for their row counts)."""
+    published, for their row counts), labelled in ``language``."""
     from .site.pages import country_names
 
-    names = country_names(codebooks)
+    names = country_names(codebooks, language)
     out = []
     for name, spec in codebooks.tables.items():
         identifying = _identifying(spec)
         books = [s for s in codebooks.sources.values() if s.table == name]
         out.append({
-            "name": name, "title": spec.title.get(), "rows": frames[name].height,
+            "name": name, "title": spec.title.get(language), "rows": frames[name].height,
             "identifying": identifying,
-            "variables": [{"name": v, "label": var.label.get(), "type": var.type}
+            "variables": [{"name": v, "label": var.label.get(language), "type": var.type}
                           for v, var in spec.variables.items() if v not in identifying],
             "countries": [(c, names.get(c, c)) for c in sorted({s.country for s in books})],
             "waves": sorted({s.wave for s in books}),

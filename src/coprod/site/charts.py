@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 
+from .i18n import _
+
 INK = "#1d2733"
 MUTED = "#5b6673"
 SUPPRESSED = "#8a5a00"
@@ -345,7 +347,7 @@ def _noted(bar: Bar) -> bool:
 def _bar(rows: _Rows, bar: Bar, shades: Shades) -> None:
     top, baseline = rows.row(bar.label)
     if bar.percent is None:
-        rows.parts.append(_note(baseline, "◆ suppressed", SUPPRESSED))
+        rows.parts.append(_note(baseline, "◆ " + _("suppressed"), SUPPRESSED))
         return
     colour = shades(bar.country, bar.wave)
     rows.parts.append(f'<rect x="0" y="{_f(top)}" width="{_f(bar.percent)}%" '
@@ -381,7 +383,7 @@ def stacked(rows: Sequence[Row], categories: Sequence[str], *, title: str, descr
         layout.heading(row.group)
         top, baseline = layout.row(row.label)
         if any(c is None for c in row.cells):
-            layout.parts.append(_note(baseline, "◆ suppressed", SUPPRESSED))
+            layout.parts.append(_note(baseline, "◆ " + _("suppressed"), SUPPRESSED))
             continue
         start = 0.0
         for colour, cell in zip(colours, row.cells, strict=True):

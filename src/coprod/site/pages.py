@@ -14,14 +14,15 @@ from ..harmonize import enum_of, missing_enum
 from ..review import unreviewed
 from ..summary import numeric_summary
 from .charts import Bar, Shades, bars
+from .i18n import _, lang
 
 Counts = dict[tuple[str, str], dict[str, int]]  # (variable, source) → category → rows
 
 
-def country_names(codebooks: Codebooks) -> dict[str, str]:
-    """Country code -> English name, from the categories of the harmonized codebooks' country
-    variables (``derive: country``)."""
-    return {c.value: c.label.get() for table in codebooks.tables.values()
+def country_names(codebooks: Codebooks, language: str = "en") -> dict[str, str]:
+    """Country code -> its name in ``language``, from the categories of the harmonized
+    codebooks' country variables (``derive: country``)."""
+    return {c.value: c.label.get(language) for table in codebooks.tables.values()
             for var in table.variables.values() if var.derive == "country"
             for c in var.categories}
 
@@ -52,7 +53,7 @@ def shades(codebooks: Codebooks) -> Shades:
 
 def source_label(codebooks: Codebooks, source_id: str) -> str:
     source = codebooks.sources[source_id]
-    return f"{country_names(codebooks).get(source.country, source.country)} {source.wave}"
+    return f"{country_names(codebooks, lang()).get(source.country, source.country)} {source.wave}"
 
 
 # --- variable pages ------------------------------------------------------------------------
@@ -114,25 +115,26 @@ def _category_chart(name: str, var: HarmonizedVariable, rows: list[dict], source
         for i in charted:
             cell, source = row["cells"][i], codebooks.sources[sources[i]]
             chart_bars.append(Bar(source_label(codebooks, sources[i]), cell["percent"],
-                                  group=row["category"].label.get(), country=source.country,
+                                  group=row["category"].label.get(lang()), country=source.country,
                                   wave=source.wave,
-                                  note="not offered" if cell["not_offered"] else None))
+                                  note=_("not offered") if cell["not_offered"] else None))
     left_out = []
     for i, source in enumerate(sources):
         if i not in charted:
             withheld = any(row["cells"][i]["withheld"] for row in answers)
             left_out.append(f"{source_label(codebooks, source)} ("
-                            + ("percentages withheld: a count is suppressed" if withheld
-                               else "no valid answers") + ")")
-    caption = ("Base: the valid answers (missing answers left out), unweighted. The percentage "
-               "of each answer per country and wave, as in the table below.")
+                            + (_("percentages withheld: a count is suppressed") if withheld
+                               else _("no valid answers")) + ")")
+    caption = _("Base: the valid answers (missing answers left out), unweighted. The percentage "
+                "of each answer per country and wave, as in the table below.")
     if left_out:
-        caption += " Not shown: " + "; ".join(left_out) + "."
-    return bars(chart_bars, title=f"{var.label.get()}: distribution by source",
-                description="Unweighted percentage of each category among the valid answers "
-                            "(missing values left out), one bar per country and wave: "
+        caption += " " + _("Not shown: {sources}.").format(sources="; ".join(left_out))
+    return bars(chart_bars, title=_("{label}: distribution by source").format(
+                    label=var.label.get(lang())),
+                description=_("Unweighted percentage of each category among the valid answers "
+                              "(missing values left out), one bar per country and wave:") + " "
                             + "; ".join(f"{b.group} {b.label} "
-                                        + (b.note or "suppressed" if b.percent is None
+                                        + (b.note or _("suppressed") if b.percent is None
                                            else f"{b.percent:.1f} %")
                                         for b in chart_bars),
                 caption=caption, shades=shades(codebooks), salt=name)

@@ -24,7 +24,7 @@ from jinja2 import (
     select_autoescape,
 )
 
-from ..codebook import Codebooks
+from ..codebook import Codebooks, Labels
 from ..ddi import ddi_bytes
 from ..describe import availability, source_design
 from ..disclosure import tables as disclosure
@@ -32,27 +32,35 @@ from ..errors import ConfigError
 from ..export import table_exports
 from ..extract import page_tables
 from ..project import Project
-from ..summary import INTERVAL, rounded
+from ..summary import rounded
 from ..write import RESTRICTED
+from . import i18n
+from .i18n import N_, _, lang
 from .pages import country_names, variable_pages, with_categories
 from .search import STEMMERS, search_index, search_index_script, stemmers_script
 from .summaries import summaries
 
 EXPORT_KINDS = {  # file name after the table name -> (what it is, media type)
-    ".csv": ("CSV, UTF-8, numeric codes", "text/csv"),
-    "-labelled.csv": ("CSV, UTF-8, category labels", "text/csv"),
-    ".sav": ("SPSS, with labels and missing values", "application/x-spss-sav"),
-    ".dta": ("Stata, with labels and missing values", "application/x-stata-dta"),
+    ".csv": (N_("CSV, UTF-8, numeric codes"), "text/csv"),
+    "-labelled.csv": (N_("CSV, UTF-8, category labels"), "text/csv"),
+    ".sav": (N_("SPSS, with labels and missing values"), "application/x-spss-sav"),
+    ".dta": (N_("Stata, with labels and missing values"), "application/x-stata-dta"),
 }
 
 
 @dataclass(frozen=True)
 class Download:
     path: str  # relative to the site root
-    title: str
+    what: str  # in English; shown in the page's language
     mediatype: str
     size: int
     sha256: str
+    subject: Labels | None = None  # the table it holds, if it holds one
+
+    @property
+    def title(self) -> str:
+        what = _(self.what)
+        return f"{self.subject.get(lang())} ({what})" if self.subject else what
 
 
 def environment(templates: Path) -> Environment:
@@ -68,10 +76,6 @@ def environment(templates: Path) -> Environment:
     env.install_null_translations(newstyle=True)
     return env
 
-
-# The templates are written in English: the interface language. Labels and question texts are shown
-# in every language of the package (package.yaml), each marked with its lang.
-INTERFACE_LANGUAGE = "en"
 
 
 def language_names(codes: list[str], in_language: str | None = None) -> dict[str, str]:
@@ -91,7 +95,9 @@ def language_names(codes: list[str], in_language: str | None = None) -> dict[str
 
 
 def _listed(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    if len(names) == 1:
+        return names[0]
+    return _("{first} and {last}").format(first=", ".join(names[:-1]), last=names[-1])
 
 
 def _human_size(size: int) -> str:
@@ -202,8 +208,9 @@ def _json_ld(codebooks: Codebooks, tables: dict[str, pl.DataFrame],
     return {key: value for key, value in dataset.items() if value not in (None, [])}
 
 
-def _download(path: str, title: str, mediatype: str, data: bytes) -> Download:
-    return Download(path, title, mediatype, len(data), hashlib.sha256(data).hexdigest())
+def _download(path: str, what: str, mediatype: str, data: bytes,
+              subject: Labels | None = None) -> Download:
+    return Download(path, what, mediatype, len(data), hashlib.sha256(data).hexdigest(), subject)
 
 
 def render_site(project: Project, codebooks: Codebooks,
@@ -219,24 +226,25 @@ def render_site(project: Project, codebooks: Codebooks,
     # A restricted package publishes no microdata: no table, in no format.
     open_access = codebooks.package.access == "open"
     for name, frame in tables.items() if open_access else ():
-        title = codebooks.tables[name].title.get()
+        title = codebooks.tables[name].title
         data = outputs.read(project.processed / f"{name}.parquet") or b""
         files[f"downloads/{name}.parquet"] = data
-        downloads.append(_download(f"downloads/{name}.parquet", f"{title} (Parquet)",
-                                   "application/vnd.apache.parquet", data))
+        downloads.append(_download(f"downloads/{name}.parquet", "Parquet",
+                                   "application/vnd.apache.parquet", data, title))
         exports = table_exports(name, frame, codebooks.tables[name], codebooks.package)
         for filename, data in exports.items():
             kind, mediatype = EXPORT_KINDS[filename.removeprefix(name)]
             files[f"downloads/{filename}"] = data
-            downloads.append(_download(f"downloads/{filename}", f"{title} ({kind})", mediatype,
-                                       data))
+            downloads.append(_download(f"downloads/{filename}", kind, mediatype, data, title))
     data = ddi_bytes(codebooks, tables, plans)
     files["downloads/codebook-ddi.xml"] = data
-    downloads.append(_download("downloads/codebook-ddi.xml", "DDI-Codebook 2.5 XML of the "
-                               "harmonized codebooks", "application/xml", data))
+    downloads.append(_download("downloads/codebook-ddi.xml",
+                               N_("DDI-Codebook 2.5 XML of the harmonized codebooks"),
+                               "application/xml", data))
     for path, title in ((project.processed / "codebook.json",
-                         "Machine-readable codebook: labels, categories, lineage, availability"),
-                        (project.datapackage, "Frictionless Data Package descriptor")):
+                         N_("Machine-readable codebook: labels, categories, lineage, "
+                            "availability")),
+                        (project.datapackage, N_("Frictionless Data Package descriptor"))):
         data = outputs.read(path)
         if data is not None:
             files[f"downloads/{path.name}"] = data
@@ -245,9 +253,9 @@ def render_site(project: Project, codebooks: Codebooks,
     citation = outputs.read(project.root / "CITATION.cff")
     if citation is not None:
         files["downloads/CITATION.cff"] = citation
-        downloads.append(_download("downloads/CITATION.cff", "How to cite this package "
-                                   "(Citation File Format 1.2.0, YAML)", "application/x-yaml",
-                                   citation))
+        downloads.append(_download("downloads/CITATION.cff",
+                                   N_("How to cite this package (Citation File Format 1.2.0, "
+                                      "YAML)"), "application/x-yaml", citation))
 
     # The reader for researchers (coprod.reader: the standard library, pyarrow and polars or
     # pandas only), to put beside a script that reads the downloads
@@ -255,86 +263,109 @@ def render_site(project: Project, codebooks: Codebooks,
     if open_access:
         reader = (Path(__file__).parent.parent / "reader.py").read_bytes()
         files["downloads/reader.py"] = reader
-        downloads.append(_download("downloads/reader.py", "Python reader: categories in "
+        downloads.append(_download("downloads/reader.py", N_("Python reader: categories in "
                                    "codebook order, labels in any language, missing reasons "
-                                   "as nulls (docs/reading.md)", "text/x-python", reader))
+                                   "as nulls (docs/reading.md)"), "text/x-python", reader))
 
     report_bytes = outputs.read(project.reports / "validation.json")
     report = json.loads(report_bytes.decode("utf-8")) if report_bytes else None
     descriptor = outputs.read(project.datapackage)
-    pages_by_table = {name: variable_pages(codebooks, codebooks.tables[name], frame,
-                                           plans[name]) for name, frame in tables.items()}
-    summary_tables = summaries(codebooks, tables, plans)
-    # The attacker's audit of everything published about the tables, before a page is made
-    disclosure.audit_site(codebooks, tables, pages_by_table, summary_tables,
-                          outputs.read(project.processed / "codebook.json"),
-                          files["downloads/codebook-ddi.xml"],
-                          {s["path"] + ".csv": s["csv"] for s in summary_tables})
     package = codebooks.package
     languages = package.languages
     targets = {r.country: package.municipality_references[package.municipality_target.get(
         r.country, key)] for key, r in package.municipality_references.items()}
-    common = {
-        "package": package,
-        "ui_lang": INTERFACE_LANGUAGE,
-        "languages": language_names(languages),
-        "language_list": _listed(list(language_names(languages, INTERFACE_LANGUAGE).values())),
-        "source_countries": sorted({s.country for s in codebooks.sources.values()}),
-        "countries": country_names(codebooks),
-        "human_size": _human_size,
-        "source_books": codebooks.sources,
-        "tables": codebooks.tables,
-        "frames": tables,
-        "waves": sorted({s.wave for s in codebooks.sources.values()}),
-        # A build is named by its content, not its clock, so that rebuilding gives the same
-        # bytes: the first digits of the descriptor's hash, which pins every table.
-        "build_id": hashlib.sha256(descriptor).hexdigest()[:12] if descriptor else "unbuilt",
-    }
-
-    env.filters["rounded"] = lambda n: rounded(n, package.min_cell_size)  # a table's n
-
-    def page(template: str, path: str, **context: object) -> None:
-        base = "../" * path.count("/")
-        try:
-            html = env.get_template(template).render(base=base, path=path, **common, **context)
-        except TemplateError as exc:
-            where = getattr(exc, "filename", None) or template
-            line = getattr(exc, "lineno", None)
-            raise ConfigError(f"site_templates/{Path(where).name}{f':{line}' if line else ''}: "
-                              f"{exc.message}", hint="fix the template") from None
-        files[path] = html.encode("utf-8")
-
-    page("index.html", "index.html", downloads=downloads,
-         json_ld=_json_ld(codebooks, tables, downloads))
-    page("variables.html", "variables.html", pages=pages_by_table)
-    page("downloads.html", "downloads.html", downloads=downloads)
-    page("summary.html", "summary.html", summaries=summary_tables,
-         interval=INTERVAL, min_n=package.min_cell_size)
-    for entry in summary_tables:  # a page per summary table, with its CSV beside it
-        outcome = codebooks.tables[entry["table"]].variables[entry["spec"].outcome]
-        page("summary_table.html", entry["path"] + ".html", s=entry, interval=INTERVAL,
-             min_n=package.min_cell_size,
-             answer_labels={c.value: c.label.get(INTERFACE_LANGUAGE)
-                            for c in outcome.categories})
-        files[entry["path"] + ".csv"] = entry["csv"]
-    matrices = {name: availability(codebooks, name, frame) for name, frame in tables.items()}
-    page("availability.html", "availability.html", matrices=matrices,
-         table_sources={n: sorted(f["source"].unique().to_list()) for n, f in tables.items()})
     document = outputs.read(project.processed / "codebook.json")
     observed = {sid: entry["fieldwork_observed"] for sid, entry in json.loads(
         document.decode("utf-8"))["sources"].items()
         if entry.get("fieldwork_observed")} if document else {}
-    page("sources.html", "sources.html", references=package.municipality_references,
-         crosswalks=package.municipality_crosswalks, targets=targets, observed=observed,
-         designs=source_design(codebooks, tables), in_language=_in_language)
-    page("background.html", "background.html")
-    page("validation.html", "validation.html", report=report)
-    page("search.html", "search.html")
-    if open_access:  # made in the browser from the Parquet downloads, which only these have
-        page("extract.html", "extract.html", extract_tables=page_tables(codebooks, tables))
-    for table_name, table_pages in pages_by_table.items():
-        for p in table_pages:
-            page("variable.html", f"variables/{table_name}/{p['name']}.html", **p)
+    matrices = {name: availability(codebooks, name, frame) for name, frame in tables.items()}
+    env.filters["rounded"] = lambda n: rounded(n, package.min_cell_size)  # a table's n
+    catalogs = {code: i18n.translations(project.templates, code) for code in languages}
+    folders = {code: "" if i == 0 else f"{code}/" for i, code in enumerate(languages)}
+    # The same page in each language, from the folder of the page being made
+    names = language_names(languages)
+
+    for code, strings in catalogs.items():
+        env.install_gettext_translations(strings, newstyle=True)
+        with i18n.language(code, strings):
+            pages_by_table = {name: variable_pages(codebooks, codebooks.tables[name], frame,
+                                                   plans[name]) for name, frame in tables.items()}
+            summary_tables = summaries(codebooks, tables, plans)
+            if code == languages[0]:
+                # The attacker's audit of everything published about the tables, before a page
+                # is made (the figures are the same in every language)
+                disclosure.audit_site(codebooks, tables, pages_by_table, summary_tables,
+                                      outputs.read(project.processed / "codebook.json"),
+                                      files["downloads/codebook-ddi.xml"],
+                                      {s["path"] + ".csv": s["csv"] for s in summary_tables})
+                json_ld = _json_ld(codebooks, tables, downloads)
+            common = {
+                "package": package,
+                "ui_lang": code,
+                "languages": names,
+                "language_list": _listed(list(language_names(languages, code).values())),
+                "source_countries": sorted({s.country for s in codebooks.sources.values()}),
+                "countries": country_names(codebooks, code),
+                "human_size": _human_size,
+                "source_books": codebooks.sources,
+                "tables": codebooks.tables,
+                "frames": tables,
+                "waves": sorted({s.wave for s in codebooks.sources.values()}),
+                # A build is named by its content, not its clock, so that rebuilding gives the
+                # same bytes: the first digits of the descriptor's hash, which pins every table.
+                "build_id": (hashlib.sha256(descriptor).hexdigest()[:12] if descriptor
+                             else "unbuilt"),
+                "interval": _("Wilson score interval with the effective sample size of the "
+                              "weights (Kish)"),
+                "min_n": package.min_cell_size,
+            }
+            folder = folders[code]
+
+            def page(template: str, path: str, folder: str = folder, common: dict = common,
+                     **context: object) -> None:
+                base = "../" * path.count("/")  # to this language's pages
+                root = base + "../" * folder.count("/")  # to the downloads and static files
+                alternates = [(other, names[other], root + folders[other] + path)
+                              for other in languages]
+                try:
+                    html = env.get_template(template).render(
+                        base=base, root=root, path=path, folder=folder, alternates=alternates,
+                        default_href=root + path, **common, **context)
+                except TemplateError as exc:
+                    where = getattr(exc, "filename", None) or template
+                    line = getattr(exc, "lineno", None)
+                    raise ConfigError(
+                        f"site_templates/{Path(where).name}{f':{line}' if line else ''}: "
+                        f"{exc.message}", hint="fix the template") from None
+                files[folder + path] = html.encode("utf-8")
+
+            page("index.html", "index.html", downloads=downloads, json_ld=json_ld)
+            page("variables.html", "variables.html", pages=pages_by_table)
+            page("downloads.html", "downloads.html", downloads=downloads)
+            page("summary.html", "summary.html", summaries=summary_tables)
+            for entry in summary_tables:  # a page per summary table, with its CSV beside it
+                outcome = codebooks.tables[entry["table"]].variables[entry["spec"].outcome]
+                page("summary_table.html", entry["path"] + ".html", s=entry,
+                     answer_labels={c.value: c.label.get(code) for c in outcome.categories})
+                files[folder + entry["path"] + ".csv"] = entry["csv"]
+            page("availability.html", "availability.html", matrices=matrices,
+                 table_sources={n: sorted(f["source"].unique().to_list())
+                                for n, f in tables.items()})
+            page("sources.html", "sources.html", references=package.municipality_references,
+                 crosswalks=package.municipality_crosswalks, targets=targets,
+                 observed=observed, designs=source_design(codebooks, tables),
+                 in_language=_in_language)
+            page("background.html", "background.html")
+            page("validation.html", "validation.html", report=report)
+            page("search.html", "search.html")
+            if open_access:  # made in the browser from the Parquet downloads, which only
+                # these have
+                page("extract.html", "extract.html",
+                     extract_tables=page_tables(codebooks, tables, code))
+            for table_name, table_pages in pages_by_table.items():
+                for p in table_pages:
+                    page("variable.html", f"variables/{table_name}/{p['name']}.html", **p)
+    env.install_null_translations(newstyle=True)
     index = search_index(codebooks, tables)
     files["static/search-index.js"] = search_index_script(index)
     static = project.templates / "static"

@@ -22,13 +22,14 @@ from ..summary import (
     weighted_share,
 )
 from .charts import Bar, Row, bars, stacked
+from .i18n import _, lang
 from .pages import offered, shades
 
 
 def _group_labels(table: HarmonizedTable, by: list[str], group: tuple[str, ...]) -> list[str]:
     labels = []
     for variable, value in zip(by, group, strict=True):
-        names = {c.value: c.label.get() for c in table.variables[variable].categories}
+        names = {c.value: c.label.get(lang()) for c in table.variables[variable].categories}
         labels.append(names.get(value, value))
     return labels
 
@@ -65,18 +66,18 @@ def _share_summary(index: int, table: HarmonizedTable, spec: Summary, frame: pl.
     rows = [(_group_labels(table, spec.by, c.group), c) for c in cells]
     shown = [(labels, c) for labels, c in rows if not c.not_asked]
     origins = _origins(frame, spec.by)
-    positive = {c.value: c.label.get() for c in table.variables[spec.outcome].categories}
+    positive = {c.value: c.label.get(lang()) for c in table.variables[spec.outcome].categories}
     chart = bars([Bar(percent=c.percent, low=c.low, high=c.high, **_heading(labels),
                       country=origins.get(c.group, (None, None))[0],
                       wave=origins.get(c.group, (None, None))[1]) for labels, c in shown],
-                 title=spec.title.get(),
-                 description="Weighted percentage with its 95 % confidence interval: " + "; ".join(
-                     f"{' '.join(labels)} "
-                     + ("suppressed" if c.suppressed else f"{c.percent:.1f} %")
-                     for labels, c in shown),
-                 caption=f"Bars: the percentage answering "
-                         f"“{positive.get(spec.positive, spec.positive)}”; whiskers: its 95 % "
-                         f"confidence interval. {base}",
+                 title=spec.title.get(lang()),
+                 description=_("Weighted percentage with its 95 % confidence interval:") + " "
+                 + "; ".join(f"{' '.join(labels)} "
+                             + (_("suppressed") if c.suppressed else f"{c.percent:.1f} %")
+                             for labels, c in shown),
+                 caption=_("Bars: the percentage answering “{answer}”; whiskers: its 95 % "
+                           "confidence interval.").format(
+                     answer=positive.get(spec.positive, spec.positive)) + f" {base}",
                  shades=shades(codebooks), salt=f"s{index}")
     return {"kind": "share", "rows": rows, "chart": chart}
 
@@ -99,19 +100,19 @@ def _distribution_summary(index: int, table: HarmonizedTable, spec: Summary,
                for s in sources.get(r.group, [])) else c
         for category, c in zip(categories, r.cells, strict=True))) for r in result]
     rows = [(_group_labels(table, spec.by, r.group), r) for r in result]
-    names = [c.label.get() for c in var.categories]
+    names = [c.label.get(lang()) for c in var.categories]
     # an answer not offered has no segment (0 wide), and is said to be not offered
     chart = stacked([Row(cells=[0.0 if c.not_asked else c.percent for c in r.cells],
                          **_heading(labels)) for labels, r in rows],
-                    names, ordinal=var.level == "ordinal", title=spec.title.get(),
-                    description="Weighted percentage of each answer, in the order "
-                                + ", ".join(names) + ": " + "; ".join(
+                    names, ordinal=var.level == "ordinal", title=spec.title.get(lang()),
+                    description=_("Weighted percentage of each answer, in the order {answers}:"
+                                  ).format(answers=", ".join(names)) + " " + "; ".join(
                                     f"{' '.join(labels)} " + ", ".join(
-                                        "not offered" if c.not_asked else "suppressed"
+                                        _("not offered") if c.not_asked else _("suppressed")
                                         if c.percent is None else f"{c.percent:.1f} %"
                                         for c in r.cells) for labels, r in rows),
-                    caption="Each bar: the percentages of the answers, adding up to 100 % (an "
-                            f"answer not offered has no part). {base}",
+                    caption=_("Each bar: the percentages of the answers, adding up to 100 % "
+                              "(an answer not offered has no part).") + f" {base}",
                     salt=f"s{index}")
     return {"kind": "distribution", "rows": rows, "chart": chart, "categories": var.categories}
 
@@ -120,8 +121,9 @@ def _among(table: HarmonizedTable, spec: Summary) -> str:
     """The base a table states, in words: "collab_institution: Yes"."""
     parts = []
     for variable, values in spec.among.items():
-        names = {c.value: c.label.get() for c in table.variables[variable].categories}
-        parts.append(f"{variable}: {' or '.join(names.get(v, v) for v in values)}")
+        names = {c.value: c.label.get(lang()) for c in table.variables[variable].categories}
+        or_ = _(" or ")
+        parts.append(f"{variable}: {or_.join(names.get(v, v) for v in values)}")
     return "; ".join(parts)
 
 
@@ -142,9 +144,13 @@ def summaries(codebooks: Codebooks, tables: dict[str, pl.DataFrame],
             pooled = waves if "wave" not in spec.by and len(waves) > 1 else []
             build = _distribution_summary if spec.kind == "distribution" else _share_summary
             among = _among(table, spec)
-            base = ("Base: the respondents who answered (missing answers left out)"
-                    + (f", among those with {among}" if among else "") + "; weighted"
-                    + (f"; waves {', '.join(map(str, pooled))} pooled" if pooled else "") + ".")
+            base = (_("Base: the respondents who answered (missing answers left out), among "
+                      "those with {among}; weighted").format(among=among) if among else
+                    _("Base: the respondents who answered (missing answers left out); weighted"))
+            if pooled:
+                base += "; " + _("waves {waves} pooled").format(
+                    waves=", ".join(map(str, pooled)))
+            base += "."
             entry = {"table": name, "spec": spec, "pooled": pooled, "among": among,
                      "slug": spec.slug, "path": f"summaries/{name}/{spec.slug}",
                      **build(len(out), table, spec, answered, min_n, codebooks, withheld,
@@ -230,7 +236,7 @@ def summary_csv(entry: dict, table: HarmonizedTable, min_n: int) -> bytes:
     suppressed figure is an empty cell with ``flag`` saying why, never its value."""
     spec: Summary = entry["spec"]
     labels = {tuple(c.group): labels for labels, c in entry["rows"]}
-    names = {c.value: c.label.get() for c in table.variables[spec.outcome].categories}
+    names = {c.value: c.label.get(lang()) for c in table.variables[spec.outcome].categories}
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([*spec.by, *(f"{b}_label" for b in spec.by), "answer", "answer_label",
