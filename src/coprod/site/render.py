@@ -28,13 +28,14 @@ from ..codebook import Codebooks
 from ..ddi import ddi_bytes
 from ..describe import availability
 from ..disclosure import tables as disclosure
+from ..disclosure.numeric import PERCENTILES
 from ..errors import ConfigError
 from ..export import table_exports
 from ..extract import page_tables
 from ..project import Project
 from ..summary import INTERVAL, rounded
 from ..write import RESTRICTED
-from .pages import country_names, variable_pages, with_categories
+from .pages import country_names, printed_number, variable_pages, with_categories
 from .search import search_index
 from .summaries import summaries
 
@@ -283,6 +284,9 @@ def render_site(project: Project, codebooks: Codebooks,
     }
 
     env.filters["rounded"] = lambda n: rounded(n, package.min_cell_size)  # a table's n
+    common["number"] = printed_number
+    common["percentiles"] = PERCENTILES
+    common["min_n"] = package.min_cell_size
 
     def page(template: str, path: str, **context: object) -> None:
         base = "../" * path.count("/")
@@ -299,12 +303,10 @@ def render_site(project: Project, codebooks: Codebooks,
          json_ld=_json_ld(codebooks, tables, downloads))
     page("variables.html", "variables.html", pages=pages_by_table)
     page("downloads.html", "downloads.html", downloads=downloads)
-    page("summary.html", "summary.html", summaries=summary_tables,
-         interval=INTERVAL, min_n=package.min_cell_size)
+    page("summary.html", "summary.html", summaries=summary_tables, interval=INTERVAL)
     for entry in summary_tables:  # a page per summary table, with its CSV beside it
         outcome = codebooks.tables[entry["table"]].variables[entry["spec"].outcome]
         page("summary_table.html", entry["path"] + ".html", s=entry, interval=INTERVAL,
-             min_n=package.min_cell_size,
              answer_labels={c.value: c.label.get(INTERFACE_LANGUAGE)
                             for c in outcome.categories})
         files[entry["path"] + ".csv"] = entry["csv"]
