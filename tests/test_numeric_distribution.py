@@ -131,3 +131,16 @@ def test_an_integer_variable_page_prints_no_decimals(tiny: Path) -> None:
         n, _mean, *rest = cells[row * 9:(row + 1) * 9]
         assert all(re.fullmatch(r"–|-?[\d,]+ ?", c.strip()) for c in [n, *rest]), cells
     assert '<figure class="chart">' in html.split('<section aria-labelledby="num-h">')[1]
+
+
+def test_odd_values_give_no_histogram_rather_than_an_error() -> None:
+    for values in (np.array([]), np.array([np.nan, np.inf, -np.inf]), np.zeros(50),
+                   np.array([np.nan] * 3 + list(range(30)), dtype=float)):
+        edges = grid(values, integer=False)
+        bins = histogram(values, edges, 5)
+        assert all(b.n >= 5 for b in bins)
+        for p in percentiles(values, 5, integer=False):
+            assert p.value is None or np.isfinite(p.value)
+    # all the same: one range only, so no histogram; the value is shared by all
+    assert histogram(np.zeros(50), grid(np.zeros(50), True), 5) == []
+    assert {p.value for p in percentiles(np.zeros(50), 5, True)} == {0.0}

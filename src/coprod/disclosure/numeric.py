@@ -51,6 +51,12 @@ class Percentile:
     step: float | None = None  # the printed value is rounded to this
 
 
+def finite(values: Sequence[float] | np.ndarray) -> np.ndarray:
+    """The values as floats, without NaN or infinities (which no range or rank can hold)."""
+    values = np.asarray(values, dtype=float)
+    return values[np.isfinite(values)]
+
+
 def _nice(width: float, integer: bool) -> float:
     """The smallest round width at least ``width``: 1, 2, (2.5,) 5 times a power of ten."""
     if integer and width <= 1:
@@ -66,7 +72,7 @@ def _nice(width: float, integer: bool) -> float:
 def grid(values: np.ndarray, integer: bool) -> list[float]:
     """The edges shared by all sources of a variable (see the module's text); empty when there
     are no values."""
-    values = np.asarray(values, dtype=float)
+    values = finite(values)
     if values.size == 0:
         return []
     low, high = np.percentile(values, CORE, method="inverted_cdf")
@@ -82,7 +88,7 @@ def grid(values: np.ndarray, integer: bool) -> list[float]:
 def histogram(values: np.ndarray, edges: Sequence[float], min_n: int) -> list[Bin]:
     """One source's ranges on the grid, merged until each holds at least ``min_n`` values, the
     first and last open; [] when fewer than two ranges would be left."""
-    values = np.asarray(values, dtype=float)
+    values = finite(values)
     if values.size == 0 or not edges:
         return []
     bounds = [-math.inf, *edges, math.inf]
@@ -128,7 +134,7 @@ def shared(values: np.ndarray, printed: float, step: float) -> int:
 
 def percentiles(values: np.ndarray, min_n: int, integer: bool) -> list[Percentile]:
     """The percentiles a page may print (see the module's text)."""
-    values = np.sort(np.asarray(values, dtype=float))
+    values = np.sort(finite(values))
     n = values.size
     out = []
     for p in PERCENTILES:
@@ -159,7 +165,7 @@ def audit_numeric(where: str, values: np.ndarray, bins: Sequence[Bin],
     at least ``min_n`` of them and the ends are open; no histogram where the number of values
     is hidden; every percentile is shared by ``min_n`` values at its printed rounding and has
     ``min_n`` at or below and at or above it."""
-    values = np.asarray(values, dtype=float)
+    values = finite(values)
     problems = []
     if bins and n_hidden:
         problems.append(f"{where}: a histogram whose bars add up to the suppressed number of "
