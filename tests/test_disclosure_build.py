@@ -93,6 +93,18 @@ def test_an_extreme_of_one_respondent_is_caught(built: Path, monkeypatch) -> Non
     _build_refused(built, "is reached by 1 respondent(s), fewer than 5")
 
 
+def test_a_histogram_or_percentile_of_too_few_respondents_is_caught(built: Path,
+                                                                    monkeypatch) -> None:
+    """Histograms and percentiles made without the rule (a minimum of 1): a range of fewer than
+    5 values, or a percentile that is one respondent's exact value, is caught."""
+    histogram, percentiles = pages.numeric_rule.histogram, pages.numeric_rule.percentiles
+    monkeypatch.setattr(pages.numeric_rule, "histogram",
+                        lambda values, edges, min_n: histogram(values, edges, 1))
+    monkeypatch.setattr(pages.numeric_rule, "percentiles",
+                        lambda values, min_n, integer: percentiles(values, 1, integer))
+    _build_refused(built, "is the value of fewer than 5 respondents")
+
+
 def test_an_exact_small_count_in_a_download_is_caught(built: Path, monkeypatch) -> None:
     """A small count published exactly in codebook.json, though the pages hide it."""
     original = describe.frequencies

@@ -269,17 +269,20 @@ def test_the_variables_index_marks_a_partial_source_in_words(tiny: Path) -> None
 
 
 def test_integer_extremes_are_printed_as_integers(tiny: Path) -> None:
-    """On a numeric variable's page the lowest and highest values of an integer variable are
-    integers; its mean and median keep two decimals, as a number variable's extremes do."""
+    """On a numeric variable's page the percentiles and the lowest and highest values of an
+    integer variable are integers; its mean keeps two decimals; a number variable's extremes
+    are printed as they are."""
     site = _build(tiny)
     rows = re.findall(r'<tr><th scope="row">[^<]+</th><td class="num[^>]*>[^<]+</td>\s*'
-                      r'((?:<td class="num">[^<]*</td>){4})</tr>',
+                      r'((?:\s*<td class="num">(?:[^<]|<span[^>]*>[^<]*</span>)*</td>){8})'
+                      r'\s*</tr>',
                       (site / "variables" / "things" / "size.html").read_text(encoding="utf-8"))
     assert rows
     for row in rows:
-        mean, median, low, high = re.findall(r'<td class="num">([^<]*)</td>', row)
-        assert re.fullmatch(r"[\d,]+\.\d\d|–", mean) and re.fullmatch(r"[\d,]+\.\d\d|–", median)
+        mean, *percentiles, low, high = re.findall(r'<td class="num">([^<]*)', row)
+        assert re.fullmatch(r"[\d,]+\.\d\d|–", mean)
+        assert all(re.fullmatch(r"[\d,]+ ?|–", p) for p in percentiles), row
         assert re.fullmatch(r"[\d,]+|–", low) and re.fullmatch(r"[\d,]+|–", high), row
         assert any(v != "–" for v in (low, high)), row
     weight = (site / "variables" / "things" / "weight.html").read_text(encoding="utf-8")
-    assert re.search(r'<td class="num">\d+\.\d\d</td></tr>', weight)
+    assert re.search(r'<td class="num">\d+(\.\d+)?</td>\s*</tr>', weight)

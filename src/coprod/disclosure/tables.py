@@ -27,7 +27,8 @@ The audit
     :func:`audit_site` reads what the build publishes (the pages' figures, ``codebook.json``,
     the DDI file, the summary tables, their CSV files read back, their changes between waves)
     independently of the plan, solves the attacker's problem
-    for every suppressed count and checks every numeric extreme; any leak stops the build with
+    for every suppressed count and checks every numeric extreme, histogram and percentile
+    (:mod:`.numeric`); any leak stops the build with
     exit 4.
 """
 
@@ -46,6 +47,7 @@ from ..codebook import Codebooks, HarmonizedTable, Summary
 from ..errors import PrivacyError
 from ..summary import rounded, summary_base, weighted_distribution, weighted_share
 from .attack import Cell, Equation, Key, Leak, Share, audit, protect
+from .numeric import audit_numeric
 
 VALUE = "<value>"  # the values of a numeric variable, in its column of counts
 SummaryCell = tuple[int, tuple[str, ...], str]  # summary index, group, category ("" for a share)
@@ -430,6 +432,21 @@ def _extremes(name: str, frame: pl.DataFrame, numeric: list[tuple[str, str, dict
     return found
 
 
+def _distributions(name: str, frame: pl.DataFrame, numeric: list[tuple[str, str, dict]],
+                   min_n: int) -> list[str]:
+    """Each published histogram and percentile, checked against the values (.numeric)."""
+    found = []
+    for variable, source, stats in numeric:
+        if not stats.get("bins") and not stats.get("percentiles"):
+            continue
+        values = frame.filter(pl.col("source") == source)[variable].drop_nulls() \
+            .cast(pl.Float64).to_numpy()
+        found += audit_numeric(f"variables/{name}/{variable}.html, {source}", values,
+                               [b["bin"] for b in stats.get("bins", [])],
+                               stats.get("percentiles", []), min_n, stats.get("n") is None)
+    return found
+
+
 def audit_site(codebooks: Codebooks, tables: Mapping[str, pl.DataFrame],
                pages: Mapping[str, list[dict]], summaries: list[dict],
                codebook_json: bytes | None, ddi: bytes | None,
@@ -454,6 +471,7 @@ def audit_site(codebooks: Codebooks, tables: Mapping[str, pl.DataFrame],
                                   min_values=min_n)
         problems += [str(leak) for leak in leaks]
         problems += _extremes(name, frame, numeric, min_n)
+        problems += _distributions(name, frame, numeric, min_n)
     if problems:
         shown_problems = problems[:20] + ([f"… and {len(problems) - 20} more"]
                                           if len(problems) > 20 else [])

@@ -5,10 +5,13 @@ categories and their counts, missing reasons, lineage and charts. Pure functions
 
 from __future__ import annotations
 
+import math
+
 import polars as pl
 
 from ..codebook import Codebooks, HarmonizedTable, HarmonizedVariable, Mapping
 from ..describe import availability, lineage
+from ..disclosure import numeric as numeric_rule
 from ..disclosure.tables import VALUE, TablePlan, column_counts
 from ..harmonize import enum_of, missing_enum
 from ..review import unreviewed
@@ -158,7 +161,7 @@ def _missing_rows(name: str, columns: Counts, sources: list[str],
 def asked_in(codebooks: Codebooks, available: dict[str, str]) -> list[dict]:
     """Where a variable was asked, for the variables index: per country (in order of its
     name), the waves whose source has it, each with its status (available or partial)."""
-    countries = country_names(codebooks)
+    countries = country_names(codebooks, lang())
     by_country: dict[str, list[dict]] = {}
     for source_id, status in available.items():
         source = codebooks.sources[source_id]
@@ -169,6 +172,81 @@ def asked_in(codebooks: Codebooks, available: dict[str, str]) -> list[dict]:
              "waves": sorted(waves, key=lambda w: w["wave"])}
             for c, waves in sorted(by_country.items(),
                                    key=lambda item: countries.get(item[0], item[0]))]
+
+
+def printed_number(value: float, integer: bool, step: float | None = None) -> str:
+    """A value as a page prints it, thousands separated: an integer without decimals; a number
+    rounded to ``step`` with as many decimals as the step has."""
+    if integer:
+        return f"{round(value):,}"
+    if step:
+        return f"{value:,.{max(0, -math.floor(math.log10(step) + 1e-9))}f}"
+    return f"{value:,.10g}"
+
+
+number = printed_number
+
+
+def range_label(b: numeric_rule.Bin, integer: bool) -> str:
+    """A histogram's range in symbols, the same in every language: ``≤ 9``, ``10–19``, ``≥ 700``
+    for an integer (bounds included), ``0.5–1`` for a number (the lower bound included)."""
+    if integer:
+        top = None if b.high is None else round(b.high) - 1
+        if b.low is None:
+            return f"≤ {number(top, True)}" if top is not None else ""
+        if top is None:
+            return f"≥ {number(b.low, True)}"
+        return number(b.low, True) if top == round(b.low) else \
+            f"{number(b.low, True)}–{number(top, True)}"
+    if b.low is None:
+        return f"< {number(b.high, False)}"
+    if b.high is None:
+        return f"≥ {number(b.low, False)}"
+    return f"{number(b.low, False)}–{number(b.high, False)}"
+
+
+def _distribution(name: str, var: HarmonizedVariable, frame: pl.DataFrame,
+                  stats: dict[str, dict], sources: list[str], codebooks: Codebooks,
+                  hidden: dict[str, bool]):  # noqa: ANN202 - Markup
+    """Per source: the histogram's ranges and the percentiles the disclosure rule lets a page
+    print (:mod:`coprod.disclosure.numeric`), put into ``stats``; and the histogram's chart."""
+    min_n = codebooks.package.min_cell_size
+    integer = var.type == "integer"
+    values = frame.select(pl.col("source"), pl.col(name).cast(pl.Float64)).drop_nulls()
+    edges = numeric_rule.grid(values[name].to_numpy(), integer)
+    chart_bars = []
+    for source in sources:
+        own = values.filter(pl.col("source") == source)[name].to_numpy()
+        bins = [] if hidden[source] else numeric_rule.histogram(own, edges, min_n)
+        total = sum(b.n for b in bins)
+        stats.setdefault(source, {})
+        stats[source]["bins"] = [{"bin": b, "label": range_label(b, integer), "n": b.n,
+                                  "percent": 100 * b.n / total} for b in bins]
+        stats[source]["percentiles"] = numeric_rule.percentiles(own, min_n, integer)
+        src = codebooks.sources[source]
+        for row in stats[source]["bins"]:
+            chart_bars.append(Bar(row["label"], row["percent"], group=source_label(codebooks,
+                                                                                    source),
+                                  country=src.country, wave=src.wave))
+    if not chart_bars:
+        return ""
+    left_out = [source_label(codebooks, s) for s in sources if not stats[s]["bins"]]
+    caption = (_("Base: the respondents with a value (missing answers left out), unweighted. "
+                 "The percentage of each country and wave's values in each range.") + " "
+               + ("" if integer else _("A range holds its lower bound, not its upper.") + " ")
+               + _("Ranges of fewer than {min_n} respondents are merged with the next, and the "
+                   "lowest and highest ranges are open, so that no bar rests on fewer than "
+                   "{min_n} respondents or shows the lowest or highest value.").format(
+                       min_n=min_n)
+               + (" " + _("Not shown: {sources} (too few values, or their number is "
+                          "suppressed).").format(sources=", ".join(left_out))
+                  if left_out else ""))
+    return bars(chart_bars, title=_("{label}: histogram by source").format(
+                    label=var.label.get(lang())),
+                description=_("Unweighted percentage of the values in each range, per country "
+                              "and wave:") + " " + "; ".join(
+                                  f"{b.group} {b.label} {b.percent:.1f} %" for b in chart_bars),
+                caption=caption, shades=shades(codebooks), salt=f"h-{name}")
 
 
 def variable_pages(codebooks: Codebooks, table: HarmonizedTable, frame: pl.DataFrame,
@@ -201,5 +279,8 @@ def variable_pages(codebooks: Codebooks, table: HarmonizedTable, frame: pl.DataF
                 for source, stats in page["numeric"].items():  # n is the count of values
                     if VALUE in plan.column(table.table, name, source):
                         stats["n"] = None
+            page["chart"] = _distribution(
+                name, var, frame, page["numeric"], sources, codebooks,
+                {s: page["numeric"].get(s, {}).get("n") is None for s in sources})
         pages.append(page)
     return pages

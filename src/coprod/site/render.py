@@ -28,6 +28,7 @@ from ..codebook import Codebooks, Labels
 from ..ddi import ddi_bytes
 from ..describe import availability, source_design
 from ..disclosure import tables as disclosure
+from ..disclosure.numeric import PERCENTILES
 from ..errors import ConfigError
 from ..export import table_exports
 from ..extract import page_tables
@@ -36,7 +37,7 @@ from ..summary import rounded
 from ..write import RESTRICTED
 from . import i18n
 from .i18n import N_, _, lang
-from .pages import country_names, variable_pages, with_categories
+from .pages import country_names, printed_number, variable_pages, with_categories
 from .search import STEMMERS, search_index, search_index_script, stemmers_script
 from .summaries import summaries
 
@@ -318,6 +319,8 @@ def render_site(project: Project, codebooks: Codebooks,
                 "interval": _("Wilson score interval with the effective sample size of the "
                               "weights (Kish)"),
                 "min_n": package.min_cell_size,
+                "number": printed_number,
+                "percentiles": PERCENTILES,
             }
             folder = folders[code]
 
