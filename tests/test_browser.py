@@ -683,6 +683,7 @@ CHARTS_JS = """() => Array.from(document.querySelectorAll('figure.chart'), (figu
     legend: Array.from(figure.querySelectorAll('.ch-legend li'), li => ({text: li.textContent,
                                                                        box: box(li)})),
     caption: (figure.querySelector('figcaption') || {}).textContent || '',
+    lang: document.documentElement.lang,
   };
 })"""
 MIN_TEXT_PX = 11
@@ -722,10 +723,18 @@ def _chart_problems(chart: dict) -> list[str]:
         figure = chart["figure"]
         if t["box"]["left"] < figure["left"] - 0.5 or t["box"]["right"] > figure["right"] + 0.5:
             problems.append(f"{where}: {t['text']!r} is cut off at the figure's edge")
-    if not chart["caption"].startswith(("Base:", "Bars:", "Each bar:")) or \
-            "Base:" not in chart["caption"]:
+    if _in_language(chart["lang"])("Base:") not in chart["caption"]:  # in the page's language
         problems.append(f"{where}: no caption stating the base ({chart['caption']!r})")
     return problems
+
+
+@functools.cache
+def _in_language(language: str):  # noqa: ANN202 - a gettext function
+    """The site's interface strings in ``language``, from its catalog."""
+    from coprod.site.i18n import translations
+
+    return translations(Path(__file__).resolve().parent.parent / "site_templates",
+                        language).gettext
 
 
 def _chart_pages(site_dir: Path) -> list[str]:
