@@ -32,6 +32,15 @@
   var NEEDS_QUOTES = /[",\n\r]/;
 
   function say(text) { status.textContent = text; }
+  // An interface text in the page's language: the template puts each in a data-say-* attribute
+  // of the form (from the gettext catalogs); {name} is replaced by values[name].
+  function said(key, values) {
+    var template = form.getAttribute("data-say-" + key) || key;
+    return template.replace(/\{(\w+)\}/g, function (whole, name) {
+      return values && Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : whole;
+    });
+  }
+  var language = document.documentElement.lang || "en";
 
   function chosenTable() {
     var checked = form.querySelector("input[name=table]:checked");
@@ -233,13 +242,13 @@
     made.forEach(function (url) { URL.revokeObjectURL(url); });
     made = [];
     list.textContent = "";
-    if (!variables.length) { say("Choose at least one variable."); return; }
-    if (!countries.length) { say("Choose at least one country."); return; }
-    if (!waves.length) { say("Choose at least one wave."); return; }
+    if (!variables.length) { say(said("no-variable")); return; }
+    if (!countries.length) { say(said("no-country")); return; }
+    if (!waves.length) { say(said("no-wave")); return; }
     var labelled = form.querySelector("input[name=cells]:checked").value === "labels";
     var downloads = new URL(form.getAttribute("data-downloads"), document.baseURI);
     var identifying = box.getAttribute("data-identifying").split(" ");
-    say("Reading " + table + ".parquet …");
+    say(said("reading", { file: table + ".parquet" }));
     Promise.all([
       import(vendor("hyparquet/index.js")),
       import(vendor("fzstd/index.js")),
@@ -258,7 +267,7 @@
       if (!sources.length) {
         var has = Object.keys(doc.sources).sort().filter(function (sid) { return doc.sources[sid].table === table; })
           .map(function (sid) { return countryName(box, doc.sources[sid].country) + " " + doc.sources[sid].wave; });
-        say("The table " + table + " has no rows of these countries and waves; it has " + has.join(", ") + ".");
+        say(said("no-rows", { table: table, has: has.join(", ") }));
         return null;
       }
       var chosen = {};
@@ -285,17 +294,17 @@
         var csv = csvOf(rows, columns, cellMakers(doc, table, columns, physical, labelled));
         var codebook = codebookOf(doc, table, ordered, columns, sources, rows.length);
         var stem = table + "-extract";
-        offer(stem + ".csv", csv, "text/csv", rows.length.toLocaleString("en") + " rows, " +
-              columns.length + " columns, " + (labelled ? "category labels" : "numeric codes"));
+        offer(stem + ".csv", csv, "text/csv", said("csv", {
+          rows: rows.length.toLocaleString(language), columns: columns.length,
+          cells: said(labelled ? "labels" : "codes") }));
         offer(stem + ".codebook.json", JSON.stringify(codebook, null, 2) + "\n", "application/json",
-              "the codebook of these variables and sources");
-        say("Your extract is ready: " + rows.length.toLocaleString("en") + " rows of " + table +
-            " from " + sources.join(", ") + ".");
+              said("codebook"));
+        say(said("ready", { rows: rows.length.toLocaleString(language), table: table,
+                            sources: sources.join(", ") }));
         return null;
       });
     }).catch(function (error) {
-      say("The extract could not be made: " + error.message + ". Serve the whole site folder " +
-          "(for example with python -m http.server in build/site) and reload this page.");
+      say(said("failed", { error: error.message }));
     });
   }
 
