@@ -79,9 +79,12 @@ def environment(templates: Path) -> Environment:
 
 
 
-def language_names(codes: list[str], in_language: str | None = None) -> dict[str, str]:
-    """Language code -> its name, in that language (``dansk``) or in ``in_language``, from
-    CLDR (Babel); a code CLDR does not know is shown as it is."""
+def language_names(codes: list[str], in_language: str | None = None, *,
+                   capitalized: bool = True) -> dict[str, str]:
+    """Language code -> its name, in that language (``Dansk``) or in ``in_language``, from
+    CLDR (Babel), capitalized as a menu item or (``capitalized=False``) as CLDR writes it in a
+    sentence (``engelsk`` in Danish, ``English`` in English); a code CLDR does not know is shown
+    as it is."""
     from babel import Locale, UnknownLocaleError
 
     names = {}
@@ -91,7 +94,7 @@ def language_names(codes: list[str], in_language: str | None = None) -> dict[str
                 in_language or code.replace("-", "_"))
         except (UnknownLocaleError, ValueError):
             name = None
-        names[code] = (name[:1].upper() + name[1:]) if name else code
+        names[code] = ((name[:1].upper() + name[1:]) if capitalized else name) if name else code
     return names
 
 
@@ -304,7 +307,8 @@ def render_site(project: Project, codebooks: Codebooks,
                 "package": package,
                 "ui_lang": code,
                 "languages": names,
-                "language_list": _listed(list(language_names(languages, code).values())),
+                "language_list": _listed(list(language_names(
+                    languages, code, capitalized=False).values())),
                 "source_countries": sorted({s.country for s in codebooks.sources.values()}),
                 "countries": country_names(codebooks, code),
                 "human_size": _human_size,
