@@ -285,9 +285,10 @@ def render_site(project: Project, codebooks: Codebooks,
     matrices = {name: availability(codebooks, name, frame) for name, frame in tables.items()}
     env.filters["rounded"] = lambda n: rounded(n, package.min_cell_size)  # a table's n
     catalogs = {code: i18n.translations(project.templates, code) for code in languages}
+    # The first language's pages at the root, every other's in a folder of its code; downloads
+    # and static files once, at the root
     folders = {code: "" if i == 0 else f"{code}/" for i, code in enumerate(languages)}
-    # The same page in each language, from the folder of the page being made
-    names = language_names(languages)
+    names = language_names(languages)  # each in its own language, for the switch
 
     for code, strings in catalogs.items():
         env.install_gettext_translations(strings, newstyle=True)
