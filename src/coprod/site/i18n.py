@@ -6,7 +6,8 @@ declares its languages (``languages`` in package.yaml, the first the default); e
 English has a catalog ``site_templates/locale/<language>/LC_MESSAGES/messages.po``, made from
 ``site_templates/locale/messages.pot`` (``pybabel extract -F site_templates/babel.cfg``) and
 compiled in memory with Babel when the site is rendered, so no binary file is kept. A fuzzy or
-empty translation is not used (the English shows), and tests/test_i18n.py fails on one.
+empty translation is not used (the English shows), and tests/test_i18n.py fails on one; a
+declared language without a catalog gets its pages with the English interface, and a warning.
 
 The pages of the default language are at the site's root, those of every other language under a
 folder of its code (``da/``, ``nb/``); downloads and static files are one copy, at the root.
@@ -43,12 +44,13 @@ def translations(templates: Path, language: str) -> gettext.NullTranslations:
     from babel.support import Translations
 
     path = catalog(templates, language)
-    if not path.is_file():
-        raise ConfigError(
-            f"{path.relative_to(templates.parent).as_posix()}: not found: package.yaml declares "
-            f"the language {language!r}, and the site needs its interface strings",
-            hint="copy site_templates/locale/messages.pot there and translate it, or remove "
-                 "the language from `languages`")
+    if not path.is_file():  # a language newly declared: its pages, with an English interface
+        import click
+
+        click.echo(f"Warning: {path.relative_to(templates.parent).as_posix()}: not found, so the "
+                   f"site's {language!r} pages have an English interface; copy "
+                   "site_templates/locale/messages.pot there and translate it", err=True)
+        return gettext.NullTranslations()
     try:
         with path.open("rb") as f:
             messages = read_po(f, locale=language.replace("-", "_"), abort_invalid=True)
