@@ -27,6 +27,7 @@ from click.testing import CliRunner
 
 from conftest import copy_package
 from coprod.cli import main
+from test_i18n import LANGUAGES
 
 IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
@@ -609,7 +610,7 @@ def test_the_extract_page_says_when_a_choice_has_no_rows(served_site: tuple[str,
         page.click("#extract-form button[type=submit]")
         nothing = page.text_content("#extract-status") or ""
         said = {}  # the same, on the page in each other language
-        for language in _languages()[1:]:
+        for language in LANGUAGES[1:]:
             page.goto(f"{base}{language}/extract.html", wait_until="load")
             page.check(f"#table-{EXTRACT_TABLE}")
             page.click("#extract-form button[type=submit]")
@@ -620,15 +621,9 @@ def test_the_extract_page_says_when_a_choice_has_no_rows(served_site: tuple[str,
     assert not links
     assert nothing == "Choose at least one variable."
     assert said == {language: _in_language(language)("Choose at least one variable.")
-                    for language in _languages()[1:]}
+                    for language in LANGUAGES[1:]}
     assert all(text != nothing for text in said.values())
 
-
-def _languages() -> list[str]:
-    import yaml
-
-    root = Path(__file__).resolve().parent.parent
-    return yaml.safe_load((root / "schemas" / "package.yaml").read_text("utf-8"))["languages"]
 
 
 def test_the_extract_page_from_the_file_system_says_how_to_serve_the_site(

@@ -11,6 +11,7 @@ import lxml.html
 import pytest
 import yaml
 from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 from click.testing import CliRunner
 
@@ -25,19 +26,13 @@ TRANSLATED = [code for code in LANGUAGES if code != SOURCE_LANGUAGE]
 
 
 def _in_sources() -> set[str]:
-    """Every interface string of the templates and the site code, as Babel extracts them (with the
-    options of site_templates/babel.cfg)."""
-    jinja = {"extensions": "jinja2.ext.i18n", "newstyle_gettext": "True",
-             "trim_blocks": "True", "lstrip_blocks": "True"}
-    found = set()
-    for directory, method, options in ((TEMPLATES, [("**.html", "jinja2")], jinja),
-                                       (ROOT / "src" / "coprod" / "site", [("**.py", "python")],
-                                        {})):
-        for _file, _line, message, _comments, _context in extract_from_dir(
-                directory, method_map=method, options_map={"**": options},
-                keywords={"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)}):
-            found.add(message if isinstance(message, str) else message[0])
-    return found
+    """Every interface string of the templates and the site code, as Babel extracts them with
+    site_templates/babel.cfg (the one statement of where the strings are and how to read them)."""
+    with (TEMPLATES / "babel.cfg").open(encoding="utf-8") as cfg:
+        method_map, options_map = parse_mapping_cfg(cfg)
+    return {message if isinstance(message, str) else message[0]
+            for _file, _line, message, _comments, _context in extract_from_dir(
+                ROOT, method_map=method_map, options_map=options_map)}
 
 
 def _catalog(language: str):  # noqa: ANN202 - babel Catalog
