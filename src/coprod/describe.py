@@ -129,13 +129,17 @@ def availability(codebooks: Codebooks, table: str,
 
 
 def frequencies(codebooks: Codebooks, name: str, frame: pl.DataFrame,
-                plan: TablePlan | None = None) -> dict[str, dict[str, dict]]:
+                plan: TablePlan | None = None,
+                columns: MappingType[tuple[str, str], dict[str, int]] | None = None
+                ) -> dict[str, dict[str, dict]]:
     """variable → source → category (``<value>`` for a value) → rows, for the categories a
     source has rows of, ``<value>`` first and then in sorted order; the counts are those the
     pages and the disclosure plan use (coprod.disclosure.tables.column_counts). A count the plan
-    suppresses (the site's too) is null."""
+    suppresses (the site's too) is null. ``columns``: the column counts, when already made."""
+    if columns is None:
+        columns = disclosure.column_counts(codebooks, name, frame)
     out: dict[str, dict[str, dict]] = {}
-    for (variable, source), counts in disclosure.column_counts(codebooks, name, frame).items():
+    for (variable, source), counts in columns.items():
         hidden = plan.column(name, variable, source) if plan else set()
         used = sorted((c for c, n in counts.items() if n), key=lambda c: (c != VALUE, c))
         out.setdefault(variable, {})[source] = {c: None if c in hidden else counts[c]
@@ -247,8 +251,10 @@ def codebook_document(codebooks: Codebooks, tables: MappingType[str, pl.DataFram
         spec = codebooks.tables[name]
         lineages = lineage(codebooks, name)
         available = availability(codebooks, name, frame)
+        columns = disclosure.column_counts(codebooks, name, frame)
         counts = frequencies(codebooks, name, frame,
-                             disclosure.plan(codebooks, name, frame) if suppress else None)
+                             disclosure.plan(codebooks, name, frame, columns) if suppress
+                             else None, columns)
         document["tables"][name] = {
             "title": _labels(spec.title, languages),
             "description": _labels(spec.description, languages),

@@ -54,8 +54,8 @@ class Validated:
     raw: dict[str, pl.DataFrame] = field(default_factory=dict)  # as read, when asked to keep it
 
 
-def load(project: Project) -> Codebooks:
-    return load_codebooks(project.schemas)
+def load(project: Project, *, patterns: bool = True) -> Codebooks:
+    return load_codebooks(project.schemas, patterns=patterns)
 
 
 def validate(project: Project, codebooks: Codebooks, ids: Iterable[str] = (),
@@ -387,7 +387,9 @@ def build(project: Project, *, force: bool = False, progress: Progress = _quiet)
 
 
 def _build(project: Project, *, force: bool, progress: Progress) -> BuildResult:
-    codebooks = load(project)
+    # What changed is decided without the checks that need the data stack; the package stage
+    # reruns whenever a codebook changed, and then loads them with every check.
+    codebooks = load(project, patterns=False)
     state_path = project.build / "state.json"
     try:
         state = json.loads(state_path.read_text(encoding="utf-8")) if state_path.is_file() \
@@ -405,6 +407,7 @@ def _build(project: Project, *, force: bool, progress: Progress) -> BuildResult:
                                               outputs_present(project, "package", codebooks))
     if reason:
         progress(f"package: {reason}")
+        codebooks = load(project)
         packaged = package(project, codebooks, progress)
         unit = packaged.unit(project)
         staged = packaged.staged(project)

@@ -12,8 +12,9 @@ figures are never computed into the output.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import polars as pl
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from .codebook import Summary
 
 Z95 = 1.959963984540054
+Rows = TypeVar("Rows", pl.DataFrame, pl.LazyFrame)  # rows at once, or a query of them
 INTERVAL = "Wilson score interval with the effective sample size of the weights (Kish)"
 
 
@@ -77,6 +79,33 @@ def secondary_suppression(cells: list[ShareCell]) -> list[ShareCell]:
     return out
 
 
+def cell_sums(frame: Rows, outcome: str, by: list[str], weight: str = "weight",
+              keys: tuple[str, ...] = ()) -> Rows:
+    """All a summary table needs of its rows: per group, answer (as text) and any further
+    ``keys``, the respondents ``n``, their weights' sum ``w``, sum of squares ``w2``, smallest
+    ``low`` and largest ``high``. One pass over the rows; the sums of parts of the rows add up
+    to the sums of the whole (:func:`merge_sums`), so that the rows can come in batches."""
+    group = list(dict.fromkeys([*by, *keys, outcome]))
+    w = pl.col(weight)
+    return (frame.group_by(group)
+            .agg(n=pl.len().cast(pl.Int64), w=w.sum(), w2=(w ** 2).sum(), low=w.min(),
+                 high=w.max())
+            .with_columns(pl.col(outcome).cast(pl.String)))
+
+
+def merge_sums(parts: list[pl.DataFrame], outcome: str, by: list[str],
+               keys: tuple[str, ...] = ()) -> pl.DataFrame:
+    """The :func:`cell_sums` of the rows of several parts together."""
+    group = list(dict.fromkeys([*by, *keys, outcome]))
+    return (pl.concat(parts).group_by(group)
+            .agg(pl.col("n").sum(), pl.col("w").sum(), pl.col("w2").sum(), pl.col("low").min(),
+                 pl.col("high").max()))
+
+
+def _by_text(frame: pl.DataFrame, by: list[str]) -> pl.DataFrame:
+    return frame.with_columns(pl.col(by).cast(pl.String))
+
+
 def weighted_share(frame: pl.DataFrame, outcome: str, by: list[str], *, min_n: int,
                    weight: str = "weight", positive: str = "yes",
                    answers: tuple[str, ...] = ("yes", "no"),
@@ -85,23 +114,22 @@ def weighted_share(frame: pl.DataFrame, outcome: str, by: list[str], *, min_n: i
     category of the variable, so that a new one, e.g. "partly", is in the base and not dropped
     silently; the missing reasons are not). Groups of fewer than ``min_n`` respondents are
     suppressed, with secondary suppression."""
-    text = pl.col(outcome).cast(pl.String)
+    return share_cells(cell_sums(frame, outcome, by, weight), outcome, by, min_n=min_n,
+                       positive=positive, answers=answers, secondary=secondary)
+
+
+def share_cells(sums: pl.DataFrame, outcome: str, by: list[str], *, min_n: int,
+                positive: str = "yes", answers: tuple[str, ...] = ("yes", "no"),
+                secondary: bool = True) -> list[ShareCell]:
+    """:func:`weighted_share` from the rows' :func:`cell_sums`."""
+    answer = pl.col(outcome)
     # A group none of whose rows was asked the question is "not asked", never 0 %.
-    not_asked = (frame.group_by(by).agg(asked=(text != "not_asked").any())
-                 .filter(~pl.col("asked")).with_columns(pl.col(by).cast(pl.String)))
-    answered = frame.filter(text.is_in(list(answers)))
-    stats = (
-        answered.group_by(by)
-        .agg(
-            n=pl.len(),
-            w=pl.col(weight).sum(),
-            w2=(pl.col(weight) ** 2).sum(),
-            wy=pl.when(pl.col(outcome).cast(pl.String) == positive).then(pl.col(weight))
-            .otherwise(0.0).sum(),
-        )
-        .sort(by)  # categories sort in their codebook order
-        .with_columns(pl.col(by).cast(pl.String))
-    )
+    not_asked = _by_text(sums.group_by(by).agg(
+        asked=(answer != "not_asked").fill_null(False).any()).filter(~pl.col("asked")), by)
+    stats = _by_text(
+        sums.filter(answer.is_in(list(answers))).group_by(by)
+        .agg(n=pl.col("n").sum(), w=pl.col("w").sum(), w2=pl.col("w2").sum(),
+             wy=pl.when(answer == positive).then(pl.col("w")).otherwise(0.0).sum()), by)
     cells = []
     for row in stats.iter_rows(named=True):
         group = tuple(str(row[b]) for b in by)
@@ -114,15 +142,15 @@ def weighted_share(frame: pl.DataFrame, outcome: str, by: list[str], *, min_n: i
     for row in not_asked.iter_rows(named=True):
         cells.append(ShareCell(tuple(str(row[b]) for b in by), 0, None, None, None,
                                not_asked=True))
-    cells.sort(key=lambda c: _order(frame, by, c.group))
+    cells.sort(key=lambda c: _order(sums.schema, by, c.group))
     return secondary_suppression(cells) if secondary else cells
 
 
-def _order(frame: pl.DataFrame, by: list[str], group: tuple[str, ...]) -> tuple:
+def _order(schema: Mapping[str, pl.DataType], by: list[str], group: tuple[str, ...]) -> tuple:
     """A group's place: categories in their codebook order, other values as they sort."""
     key = []
     for name, value in zip(by, group, strict=True):
-        dtype = frame.schema[name]
+        dtype = schema[name]
         if isinstance(dtype, pl.Enum):
             categories = dtype.categories.to_list()
             key.append((0, categories.index(value) if value in categories else len(categories),
@@ -154,7 +182,7 @@ def numeric_summary(frame: pl.DataFrame, column: str,
     return out
 
 
-def summary_base(frame: pl.DataFrame, spec: Summary, missing: list[str]) -> pl.DataFrame:
+def summary_base(frame: Rows, spec: Summary, missing: list[str]) -> Rows:
     """The rows a summary table is about: those inside the base it states (``among``), whose
     grouping answers are not missing (like missing outcomes, they are left out)."""
     base = frame.filter(~pl.any_horizontal(
@@ -177,29 +205,38 @@ def weighted_distribution(frame: pl.DataFrame, outcome: str, by: list[str],
     """Weighted percentage of each category among the respondents who gave one, by group. A
     category resting on fewer than ``min_n`` respondents is suppressed, and so is a whole row
     resting on fewer than ``min_n``."""
-    answered = frame.filter(pl.col(outcome).cast(pl.String).is_in(categories))
+    return distribution_rows(cell_sums(frame, outcome, by, weight), outcome, by, categories,
+                             min_n=min_n)
+
+
+def distribution_rows(sums: pl.DataFrame, outcome: str, by: list[str], categories: list[str],
+                      *, min_n: int) -> list[DistributionRow]:
+    """:func:`weighted_distribution` from the rows' :func:`cell_sums`."""
+    answered = sums.filter(pl.col(outcome).is_in(categories))
+    per = answered.group_by([*by, outcome]).agg(pl.col("n").sum(), pl.col("w").sum())
+    of = {(tuple(str(v) for v in row[:-3]), row[-3]): (row[-2], row[-1])
+          for row in _by_text(per, by).iter_rows()}
+    totals = answered.group_by(by).agg(pl.col("n").sum(), pl.col("w").sum(),
+                                       pl.col("w2").sum()).sort(by)  # categories: codebook order
     rows = []
-    for key, group in answered.sort(by).group_by(by, maintain_order=True):
+    for row in totals.iter_rows():
+        group = tuple(str(v) for v in row[:-3])
+        n, w, w2 = row[-3:]
         cells = []
-        too_small = group.height < min_n
         for category in categories:
-            share = weighted_share(
-                group.with_columns(
-                    pl.when(pl.col(outcome).cast(pl.String) == category).then(pl.lit("yes"))
-                    .otherwise(pl.lit("no")).alias("_is")),
-                "_is", by, min_n=min_n, secondary=False)[0]
-            count = int((group[outcome].cast(pl.String) == category).sum())
+            count, wy = of.get((group, category), (0, 0.0))
             # A zero discloses nothing about anyone; only small non-zero counts are suppressed.
-            if too_small or 0 < count < min_n:
-                share = ShareCell(share.group, count, None, None, None)
-            else:
-                share = ShareCell(share.group, count, share.percent, share.low, share.high)
-            cells.append(share)
+            if n < min_n or 0 < count < min_n:
+                cells.append(ShareCell(group, count, None, None, None))
+                continue
+            p = wy / w
+            low, high = wilson(p, w ** 2 / w2)
+            cells.append(ShareCell(group, count, 100 * p, 100 * low, 100 * high))
         # The categories of a row add up to 100 %: one hidden cell would be recoverable.
         hidden = [i for i, c in enumerate(cells) if c.suppressed]
         shown = [i for i, c in enumerate(cells) if not c.suppressed and c.n > 0]
         if len(hidden) == 1 and shown:
             smallest = min(shown, key=lambda i: (cells[i].n, i))
             cells[smallest] = _hidden(cells[smallest], secondary=True)
-        rows.append(DistributionRow(tuple(str(k) for k in key), group.height, tuple(cells)))
+        rows.append(DistributionRow(group, n, tuple(cells)))
     return rows

@@ -45,7 +45,7 @@ import polars as pl
 
 from ..codebook import Codebooks, HarmonizedTable, Summary
 from ..errors import PrivacyError
-from ..summary import rounded, summary_base, weighted_distribution, weighted_share
+from ..summary import cell_sums, distribution_rows, rounded, share_cells, summary_base
 from .attack import Cell, Equation, Key, Leak, Share, audit, protect
 from .numeric import audit_numeric
 
@@ -111,31 +111,38 @@ def _narrow(frame: pl.DataFrame, spec: Summary) -> pl.DataFrame:
     return frame.select(list(dict.fromkeys(c for c in wanted if c in frame.columns)))
 
 
-def summary_groups(codebooks: Codebooks, name: str, frame: pl.DataFrame,
-                   columns: Mapping[tuple[str, str], dict[str, int]]) -> list[SummaryGroup]:
-    spec_list = codebooks.tables[name].summaries
+def summary_sums(codebooks: Codebooks, name: str, frame: pl.DataFrame) -> list[pl.DataFrame]:
+    """Per summary table of ``name``: the :func:`~coprod.summary.cell_sums` of its base, by
+    group, answer and source: all that its figures and the attacker's view of them need."""
     missing = [m.value for m in codebooks.package.missing]
+    return pl.collect_all([cell_sums(summary_base(_narrow(frame, spec).lazy(), spec, missing),
+                                     spec.outcome, spec.by, keys=("source",))
+                           for spec in codebooks.tables[name].summaries])
+
+
+def summary_groups(codebooks: Codebooks, name: str, sums: list[pl.DataFrame],
+                   columns: Mapping[tuple[str, str], dict[str, int]]) -> list[SummaryGroup]:
     out = []
-    for index, spec in enumerate(spec_list):
+    for index, (spec, cells) in enumerate(zip(codebooks.tables[name].summaries, sums,
+                                              strict=True)):
         var = codebooks.tables[name].variables[spec.outcome]
         answers = [c.value for c in var.categories]
-        base = summary_base(_narrow(frame, spec), spec, missing).filter(
-            pl.col(spec.outcome).cast(pl.String).is_in(answers))
-        by_source = base.group_by(spec.by).agg(pl.col("source").unique())
+        answered = cells.filter(pl.col(spec.outcome).is_in(answers))
+        counted = {(tuple(str(v) for v in row[:-2]), row[-2]): row[-1] for row in
+                   answered.group_by([*spec.by, spec.outcome]).agg(pl.col("n").sum()).iter_rows()}
+        groups = answered.group_by(spec.by).agg(pl.col("source").unique().sort(),
+                                                pl.col("low").min(), pl.col("high").max())
         groups_of: dict[str, int] = {}
-        for sources in by_source["source"].to_list():
+        for sources in groups["source"].to_list():
             for s in sources:
                 groups_of[s] = groups_of.get(s, 0) + 1
-        for key, rows in base.group_by(spec.by, maintain_order=False):
-            group = tuple(str(v) for v in key)
-            text = rows[spec.outcome].cast(pl.String)
-            counts = {a: int((text == a).sum()) for a in answers}
-            sources = tuple(sorted(rows["source"].unique().to_list()))
+        for row in groups.iter_rows():
+            group = tuple(str(v) for v in row[:-3])
+            sources, low, high = tuple(row[-3]), row[-2], row[-1]
+            counts = {a: counted.get((group, a), 0) for a in answers}
             whole = not spec.among and all(groups_of[s] == 1 for s in sources) and all(
                 sum(columns[spec.outcome, s][a] for s in sources) == counts[a] for a in answers)
-            weights = rows["weight"]
-            out.append(SummaryGroup(index, group, counts,
-                                    (float(weights.min()), float(weights.max())),
+            out.append(SummaryGroup(index, group, counts, (float(low), float(high)),
                                     sources if whole else None))
     return sorted(out, key=lambda g: (g.index, g.group))
 
@@ -238,27 +245,25 @@ class TablePlan:
         return {k[2] for k in self.hidden if k[0] == prefix and k[1] == source}
 
 
-def _summary_shown(codebooks: Codebooks, name: str, frame: pl.DataFrame
+def _summary_shown(codebooks: Codebooks, name: str, sums: list[pl.DataFrame]
                    ) -> tuple[dict[SummaryCell, float], dict[tuple[int, tuple[str, ...]], int]]:
     """What the summary tables would show before the plan: each percentage the group-size rule
     leaves, and each n."""
     spec = codebooks.tables[name]
     min_n = codebooks.package.min_cell_size
-    missing = [m.value for m in codebooks.package.missing]
     percents: dict[SummaryCell, float] = {}
     ns: dict[tuple[int, tuple[str, ...]], int] = {}
-    for index, summary in enumerate(spec.summaries):
-        base = summary_base(_narrow(frame, summary), summary, missing)
+    for index, (summary, cells) in enumerate(zip(spec.summaries, sums, strict=True)):
         answers = [c.value for c in spec.variables[summary.outcome].categories]
         if summary.kind == "share":
-            for cell in weighted_share(base, summary.outcome, summary.by, min_n=min_n,
-                                       positive=summary.positive, answers=tuple(answers)):
+            for cell in share_cells(cells, summary.outcome, summary.by, min_n=min_n,
+                                    positive=summary.positive, answers=tuple(answers)):
                 if cell.percent is not None:
                     percents[index, cell.group, ""] = cell.percent
                     ns[index, cell.group] = rounded(cell.n, min_n)
         else:
-            for row in weighted_distribution(base, summary.outcome, summary.by, answers,
-                                             min_n=min_n):
+            for row in distribution_rows(cells, summary.outcome, summary.by, answers,
+                                         min_n=min_n):
                 ns[index, row.group] = rounded(row.n, min_n)
                 for answer, cell in zip(answers, row.cells, strict=True):
                     if cell.percent is not None:
@@ -266,13 +271,15 @@ def _summary_shown(codebooks: Codebooks, name: str, frame: pl.DataFrame
     return percents, ns
 
 
-def plan(codebooks: Codebooks, name: str, frame: pl.DataFrame) -> TablePlan:
+def plan(codebooks: Codebooks, name: str, frame: pl.DataFrame,
+         columns: Mapping[tuple[str, str], dict[str, int]] | None = None) -> TablePlan:
     """What table ``name`` leaves out so that no suppressed count can be worked out from the
-    rest; deterministic."""
+    rest (``columns``: its :func:`column_counts`, when already counted); deterministic."""
     min_n = codebooks.package.min_cell_size
-    columns = column_counts(codebooks, name, frame)
-    groups = summary_groups(codebooks, name, frame, columns)
-    percents, ns = _summary_shown(codebooks, name, frame)
+    columns = column_counts(codebooks, name, frame) if columns is None else columns
+    sums = summary_sums(codebooks, name, frame)
+    groups = summary_groups(codebooks, name, sums, columns)
+    percents, ns = _summary_shown(codebooks, name, sums)
     shown = Published(counts={page_key(name, v, s, c): n for (v, s), counts in columns.items()
                               for c, n in counts.items()},
                       summary=percents, summary_n=ns)
@@ -473,7 +480,7 @@ def audit_site(codebooks: Codebooks, tables: Mapping[str, pl.DataFrame],
         problems += _from_summary_csvs(codebooks, name, summary_files or {}, shown)
         problems += _changes(codebooks, name, summaries, shown)
         columns = column_counts(codebooks, name, frame)
-        groups = summary_groups(codebooks, name, frame, columns)
+        groups = summary_groups(codebooks, name, summary_sums(codebooks, name, frame), columns)
         found = figures(codebooks, name, frame, shown, columns, groups)
         leaks: list[Leak] = audit(found.cells, found.equations, found.shares, [], min_n,
                                   min_values=min_n)
