@@ -45,7 +45,14 @@ import polars as pl
 
 from ..codebook import Codebooks, HarmonizedTable, Summary
 from ..errors import PrivacyError
-from ..summary import cell_sums, distribution_rows, rounded, share_cells, summary_base
+from ..summary import (
+    cell_sums,
+    distribution_rows,
+    merge_sums,
+    rounded,
+    share_cells,
+    summary_base,
+)
 from .attack import Cell, Equation, Key, Leak, Share, audit, protect
 from .numeric import audit_numeric
 
@@ -170,14 +177,14 @@ class Figures:
     share_of: dict[Share, SummaryCell]  # summary percentages: which cell of which table
 
 
-def figures(codebooks: Codebooks, name: str, frame: pl.DataFrame, shown: Published,
+def figures(codebooks: Codebooks, name: str, rows: Mapping[str, int], shown: Published,
             columns: Mapping[tuple[str, str], dict[str, int]],
             groups: list[SummaryGroup]) -> Figures:
-    """Everything ``shown`` says about the counts of table ``name``, as the attacker's figures."""
+    """Everything ``shown`` says about the counts of table ``name`` (``rows``: per source), as
+    the attacker's figures."""
     spec = codebooks.tables[name]
     min_n = codebooks.package.min_cell_size
     reasons = {m.value for m in codebooks.package.missing}
-    rows = dict(frame.group_by("source").len().iter_rows())
     cells, equations, shares = [], [], []
     for (variable, source), counts in sorted(columns.items()):
         keys = [page_key(name, variable, source, c) for c in counts]
@@ -271,19 +278,63 @@ def _summary_shown(codebooks: Codebooks, name: str, sums: list[pl.DataFrame]
     return percents, ns
 
 
+@dataclass(frozen=True)
+class TableCounts:
+    """All that the published figures of one harmonized table are computed from, as sums:
+    rows per source, the :func:`column_counts`, and per summary table the
+    :func:`~coprod.summary.cell_sums` of its base. The counts of parts of a table's rows add
+    up to those of the whole (:func:`add_counts`), so that a table can be counted batch by
+    batch and its rows need not be held at once."""
+
+    rows: dict[str, int]
+    columns: dict[tuple[str, str], dict[str, int]]
+    summaries: tuple[pl.DataFrame, ...]
+
+
+def table_counts(codebooks: Codebooks, name: str, frame: pl.DataFrame,
+                 columns: Mapping[tuple[str, str], dict[str, int]] | None = None
+                 ) -> TableCounts:
+    """The :class:`TableCounts` of ``frame``'s rows (``columns``: its column counts, when
+    already counted)."""
+    return TableCounts(dict(frame.group_by("source").len().iter_rows()),
+                       dict(column_counts(codebooks, name, frame) if columns is None
+                            else columns),
+                       tuple(summary_sums(codebooks, name, frame)))
+
+
+def add_counts(codebooks: Codebooks, name: str, first: TableCounts,
+               second: TableCounts) -> TableCounts:
+    """The counts of the rows of ``first`` and ``second`` together."""
+    rows = {s: first.rows.get(s, 0) + second.rows.get(s, 0)
+            for s in sorted(first.rows.keys() | second.rows.keys())}
+    columns = {key: dict(counts) for key, counts in first.columns.items()}
+    for key, counts in second.columns.items():
+        into = columns.setdefault(key, dict.fromkeys(counts, 0))
+        for category, n in counts.items():
+            into[category] = into.get(category, 0) + n
+    summaries = tuple(merge_sums([a, b], spec.outcome, spec.by, keys=("source",))
+                      for spec, a, b in zip(codebooks.tables[name].summaries, first.summaries,
+                                            second.summaries, strict=True))
+    return TableCounts(rows, dict(sorted(columns.items())), summaries)
+
+
 def plan(codebooks: Codebooks, name: str, frame: pl.DataFrame,
          columns: Mapping[tuple[str, str], dict[str, int]] | None = None) -> TablePlan:
     """What table ``name`` leaves out so that no suppressed count can be worked out from the
     rest (``columns``: its :func:`column_counts`, when already counted); deterministic."""
+    return plan_of(codebooks, name, table_counts(codebooks, name, frame, columns))
+
+
+def plan_of(codebooks: Codebooks, name: str, counts: TableCounts) -> TablePlan:
+    """:func:`plan` from the table's counts alone."""
     min_n = codebooks.package.min_cell_size
-    columns = column_counts(codebooks, name, frame) if columns is None else columns
-    sums = summary_sums(codebooks, name, frame)
-    groups = summary_groups(codebooks, name, sums, columns)
-    percents, ns = _summary_shown(codebooks, name, sums)
+    columns = counts.columns
+    groups = summary_groups(codebooks, name, list(counts.summaries), columns)
+    percents, ns = _summary_shown(codebooks, name, list(counts.summaries))
     shown = Published(counts={page_key(name, v, s, c): n for (v, s), counts in columns.items()
                               for c, n in counts.items()},
                       summary=percents, summary_n=ns)
-    found = figures(codebooks, name, frame, shown, columns, groups)
+    found = figures(codebooks, name, counts.rows, shown, columns, groups)
     chosen = protect(found.cells, found.equations, found.shares, [], min_n,
                      min_values=min_n, below_label=False, audit_shares=True,
                      unshown=found.unshown)
@@ -481,7 +532,8 @@ def audit_site(codebooks: Codebooks, tables: Mapping[str, pl.DataFrame],
         problems += _changes(codebooks, name, summaries, shown)
         columns = column_counts(codebooks, name, frame)
         groups = summary_groups(codebooks, name, summary_sums(codebooks, name, frame), columns)
-        found = figures(codebooks, name, frame, shown, columns, groups)
+        found = figures(codebooks, name, dict(frame.group_by("source").len().iter_rows()),
+                        shown, columns, groups)
         leaks: list[Leak] = audit(found.cells, found.equations, found.shares, [], min_n,
                                   min_values=min_n)
         problems += [str(leak) for leak in leaks]
