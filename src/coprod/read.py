@@ -235,6 +235,7 @@ def _read_csv(source: SourceCodebook, path: Path, shown: str,
         warnings = (_decomposed_warning(text, dialect, header, shown),)
         text = unicodedata.normalize("NFC", text)
     data = text.encode("utf-8")
+    del text  # parsed from the bytes: not held beside them and the frame (memory)
     terminated = data.endswith(b"\n")
     if data.endswith((b"\n\n", b"\n\r\n")) or not terminated:
         # Blank lines at the very end hold nothing: they are not rows.
