@@ -43,6 +43,18 @@ def test_availability_matrix(tiny: Path) -> None:
     assert availability(codebooks, "things", read_back) == matrix
 
 
+def test_a_numeric_variable_answered_by_everyone_is_available(tiny: Path) -> None:
+    """Its reason column is empty (null) in every row: that is every value present, not a
+    question never asked."""
+    codebooks, tables = _harmonized(tiny)
+    source = pl.col("source") == "no-things-2018"
+    answered = tables["things"].with_columns(
+        pl.when(source).then(pl.col("size").fill_null(7)).otherwise(pl.col("size")),
+        pl.when(source).then(None).otherwise(pl.col("size_missing")).alias("size_missing"))
+    assert answered.filter(source)["size_missing"].null_count() == answered.filter(source).height
+    assert availability(codebooks, "things", answered)["size"]["no-things-2018"] == "available"
+
+
 def test_major_comparability_note_makes_a_variable_partial(tiny: Path) -> None:
     path = tiny / "schemas" / "harmonized" / "things.yaml"
     table = yaml.safe_load(path.read_text(encoding="utf-8"))

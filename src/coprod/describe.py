@@ -115,8 +115,10 @@ def availability(codebooks: Codebooks, table: str,
     # Enum while harmonizing; Categorical once read back from Parquet for the site.
     coded = {name: column for name, column in counted_columns(spec).items()
              if isinstance(frame.schema[column], pl.Enum | pl.Categorical)}
+    # A numeric variable's reason column is null where the value is there: a source whose
+    # every value is there asked the question (ne_missing: null is "not not_asked").
     asked = (frame.group_by("source")
-             .agg(pl.col(column).ne("not_asked").any().alias(name)
+             .agg(pl.col(column).ne_missing("not_asked").any().alias(name)
                   for name, column in coded.items())
              .sort("source"))
     out: dict[str, dict[str, str]] = {name: {} for name in spec.variables}
