@@ -109,28 +109,32 @@ def availability(codebooks: Codebooks, table: str,
     not_asked: the source did not ask the question (every row is not_asked); partial: asked, but
     a comparability note of severity major says it does not compare fully; available otherwise.
     """
+    return availability_of(codebooks, table, disclosure.column_counts(codebooks, table, frame))
+
+
+def availability_of(codebooks: Codebooks, table: str,
+                    columns: MappingType[tuple[str, str], dict[str, int]]
+                    ) -> dict[str, dict[str, str]]:
+    """:func:`availability` from the table's column counts
+    (:func:`coprod.disclosure.tables.column_counts`)."""
     spec = codebooks.tables[table]
     major = {(v, s) for note in spec.comparability if note.severity == "major"
              for v in note.variables for s in note.sources}
-    # Enum while harmonizing; Categorical once read back from Parquet for the site.
-    coded = {name: column for name, column in counted_columns(spec).items()
-             if isinstance(frame.schema[column], pl.Enum | pl.Categorical)}
-    # A numeric variable's reason column is null where the value is there: a source whose
-    # every value is there asked the question (ne_missing: null is "not not_asked").
-    asked = (frame.group_by("source")
-             .agg(pl.col(column).ne_missing("not_asked").any().alias(name)
-                  for name, column in coded.items())
-             .sort("source"))
+    counted = counted_columns(spec)
+    sources = sorted({source for _, source in columns})
     out: dict[str, dict[str, str]] = {name: {} for name in spec.variables}
-    for row in asked.iter_rows(named=True):
-        source_id = row["source"]
+    for source_id in sources:
         for name in spec.variables:
-            out[name][source_id] = (NOT_ASKED if not row.get(name, True) else
+            # A numeric variable's reason column counts its values as <value>: a source whose
+            # every value is there asked the question.
+            asked = name not in counted or any(
+                n for category, n in columns[name, source_id].items() if category != NOT_ASKED)
+            out[name][source_id] = (NOT_ASKED if not asked else
                                     PARTIAL if (name, source_id) in major else AVAILABLE)
     return out
 
 
-def frequencies(codebooks: Codebooks, name: str, frame: pl.DataFrame,
+def frequencies(codebooks: Codebooks, name: str, frame: pl.DataFrame | None,
                 plan: TablePlan | None = None,
                 columns: MappingType[tuple[str, str], dict[str, int]] | None = None
                 ) -> dict[str, dict[str, dict]]:
@@ -139,6 +143,7 @@ def frequencies(codebooks: Codebooks, name: str, frame: pl.DataFrame,
     pages and the disclosure plan use (coprod.disclosure.tables.column_counts). A count the plan
     suppresses (the site's too) is null. ``columns``: the column counts, when already made."""
     if columns is None:
+        assert frame is not None
         columns = disclosure.column_counts(codebooks, name, frame)
     out: dict[str, dict[str, dict]] = {}
     for (variable, source), counts in columns.items():
@@ -158,6 +163,11 @@ def design_text(text: DesignText | None, source: SourceCodebook) -> dict[str, st
     return {lang: value for lang, value in text.root.items() if value}
 
 
+def rows_per_source(tables: MappingType[str, pl.DataFrame]) -> dict[str, int]:
+    return {source_id: n for frame in tables.values()
+            for source_id, n in frame.group_by("source").len().iter_rows()}
+
+
 def source_design(codebooks: Codebooks, tables: MappingType[str, pl.DataFrame]
                   ) -> dict[str, dict]:
     """Per source: its design as its codebook states it (population, sampling frame, sample
@@ -165,8 +175,11 @@ def source_design(codebooks: Codebooks, tables: MappingType[str, pl.DataFrame]
     number of its responses (N: its rows in the published table) and, where the gross sample
     is given, the response rate N / issued in percent. A gross sample smaller than N is a
     codebook error, naming the file and the field."""
-    rows = {source_id: n for frame in tables.values()
-            for source_id, n in frame.group_by("source").len().iter_rows()}
+    return design_of(codebooks, rows_per_source(tables))
+
+
+def design_of(codebooks: Codebooks, rows: MappingType[str, int]) -> dict[str, dict]:
+    """:func:`source_design` from the rows of each source."""
     out = {}
     for source_id, source in sorted(codebooks.sources.items()):
         design = source.design
@@ -231,6 +244,16 @@ def codebook_document(codebooks: Codebooks, tables: MappingType[str, pl.DataFram
                       fieldwork: MappingType[str, str] | None = None, *,
                       suppress: bool = True) -> dict:
     """The machine-readable codebook of the harmonized tables, with lineage and availability."""
+    return codebook_of(codebooks, {name: disclosure.table_counts(codebooks, name, frame)
+                                   for name, frame in tables.items()}, fieldwork,
+                       suppress=suppress)
+
+
+def codebook_of(codebooks: Codebooks, counts: MappingType[str, disclosure.TableCounts],
+                fieldwork: MappingType[str, str] | None = None, *,
+                suppress: bool = True) -> dict:
+    """:func:`codebook_document` from each table's counts: all of it is sums over the rows,
+    so that the rows can be counted batch by batch."""
     package = codebooks.package
     languages = package.languages
     document: dict = {
@@ -242,26 +265,25 @@ def codebook_document(codebooks: Codebooks, tables: MappingType[str, pl.DataFram
                     for s in sorted(codebooks.sources.values(), key=lambda s: s.id)},
         "tables": {},
     }
-    for frame in tables.values():
-        for source_id, rows in frame.group_by("source").len().iter_rows():
-            document["sources"][source_id]["rows"] = rows
-    for source_id, design in source_design(codebooks, tables).items():
+    rows = {source_id: n for table in counts.values() for source_id, n in table.rows.items()}
+    for source_id, n in rows.items():
+        document["sources"][source_id]["rows"] = n
+    for source_id, design in design_of(codebooks, rows).items():
         facts = {k: v for k, v in design.items() if k != "n"}
         if facts and source_id in document["sources"]:
             document["sources"][source_id]["design"] = facts
-    for name, frame in tables.items():
+    for name, table in counts.items():
         spec = codebooks.tables[name]
         lineages = lineage(codebooks, name)
-        available = availability(codebooks, name, frame)
-        columns = disclosure.column_counts(codebooks, name, frame)
-        counts = frequencies(codebooks, name, frame,
-                             disclosure.plan(codebooks, name, frame, columns) if suppress
-                             else None, columns)
+        available = availability_of(codebooks, name, table.columns)
+        found = frequencies(codebooks, name, None,
+                            disclosure.plan_of(codebooks, name, table) if suppress else None,
+                            table.columns)
         document["tables"][name] = {
             "title": _labels(spec.title, languages),
             "description": _labels(spec.description, languages),
-            "universe": _labels(spec.universe, languages), "rows": frame.height,
-            "variables": {v: _variable_entry(v, var, counts, lineages, available,
+            "universe": _labels(spec.universe, languages), "rows": sum(table.rows.values()),
+            "variables": {v: _variable_entry(v, var, found, lineages, available,
                                              spec.comparability, languages)
                           for v, var in spec.variables.items()},
         }

@@ -11,6 +11,9 @@ missing codes account for stops the build, naming source, variable, code and cou
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterator
+from collections.abc import Mapping as MappingType
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -29,7 +32,7 @@ from .codebook import (
 )
 from .errors import GateError
 from .read import TAGGED
-from .reconcile import reconcile, source_counts
+from .reconcile import harmonized_counts, reconcile, source_counts
 from .reference import Municipalities
 
 NUMERIC = {"integer": pl.Int64, "number": pl.Float64, "date": pl.Date, "month": pl.String}
@@ -63,39 +66,91 @@ def output_columns(table: HarmonizedTable) -> list[str]:
     return columns
 
 
-def harmonize(codebooks: Codebooks, frames: dict[str, pl.DataFrame],
-              municipalities: dict[str, Municipalities]) -> Harmonized:
-    """Harmonize every table from the typed frames of its sources (keyed by source id)."""
+@dataclass
+class Batches:
+    """The harmonized tables as batches of rows, made as they are consumed: each table's
+    sources in id order, each source's rows in file order, a batch at most ``BATCH_ROWS`` rows
+    of one source (at least one per source, so that a source without rows still makes its
+    table). The checks that need all of a source's rows (not_asked for some rows only,
+    repeated ids, reconciliation) add up over its batches; iterating past the last batch
+    raises GateError if one failed, so nothing made from them may be published before then."""
+
+    warnings: tuple[str, ...]
+    fieldwork: dict[str, str]
+    batches: Iterator[tuple[str, pl.DataFrame]]
+
+
+# Rows per batch (262,144): what one batch holds harmonized, as Arrow and in its counts. Smaller
+# batches keep less in memory and cost more per row (each batch is counted, scanned and
+# converted on its own); measured in docs/performance.md.
+BATCH_ROWS = 1 << 18
+
+
+def harmonize_batches(codebooks: Codebooks, frames: dict[str, pl.DataFrame],
+                      municipalities: dict[str, Municipalities],
+                      rows: int = BATCH_ROWS) -> Batches:
+    """Harmonize every table from the typed frames of its sources (keyed by source id), batch
+    by batch. The coverage gate is checked for every source first: an uncovered code stops
+    here, before any batch is made."""
     uncovered: list[str] = []
     warnings: list[str] = []
-    broken: list[str] = []
-    tables = {}
-    for name, table in codebooks.tables.items():
-        parts = []
-        for source in sorted(codebooks.sources_for(name), key=lambda s: s.id):
-            if source.id not in frames:
-                continue
-            frame = frames[source.id]
-            counts = source_counts(frame, source)
-            uncovered += _coverage(source, counts)
-            warnings += _unused_mappings(source, counts)
-            if uncovered:
-                continue
-            part = harmonize_source(frame, source, table, codebooks.package,
-                                    municipalities[source.id])
-            broken += _partly_not_asked(part, source, table) + _repeated_ids(
-                part, source, table) + reconcile(frame, part, source, table, counts)
-            parts.append(part)
-        if parts:
-            tables[name] = pl.concat(parts, how="vertical")
+    counts: dict[str, dict] = {}
+    for name in codebooks.tables:
+        for source in _sources(codebooks, name, frames):
+            counts[source.id] = source_counts(frames[source.id], source)
+            uncovered += _coverage(source, counts[source.id])
+            warnings += _unused_mappings(source, counts[source.id])
     if uncovered:
         raise GateError("codes found in the raw data have no mapping:\n  " + "\n  ".join(uncovered),
                         hint="add each code to the variable's values and to its mapping's recode, "
                              "or declare it missing")
-    if broken:
-        raise GateError("harmonization does not add up:\n  " + "\n  ".join(broken),
-                        hint="check the missing codes and mappings named above")
-    return Harmonized(tables, tuple(warnings), observed_fieldwork(codebooks, frames))
+
+    def batches() -> Iterator[tuple[str, pl.DataFrame]]:
+        broken: list[str] = []
+        for name, table in codebooks.tables.items():
+            for source in _sources(codebooks, name, frames):
+                frame = frames[source.id]
+                not_asked: Counter = Counter()
+                actual: dict[str, Counter] = {}
+                ids = []
+                for start in range(0, max(frame.height, 1), rows):
+                    part = harmonize_source(frame.slice(start, rows), source, table,
+                                            codebooks.package, municipalities[source.id])
+                    not_asked.update(_not_asked_counts(part, table))
+                    for variable, found in harmonized_counts(part, source, table).items():
+                        actual.setdefault(variable, Counter()).update(found)
+                    ids.append(part.select(pl.col(_id_columns(table)).hash()))
+                    yield name, part
+                broken += _partly_not_asked(not_asked, frame.height, source)
+                if not _unique(pl.concat(ids)):  # the ids themselves, to say which repeat
+                    broken += _repeated_ids(frame.select(
+                        _derived(n, table.variables[n], source, codebooks.package,
+                                 municipalities[source.id]) for n in _id_columns(table)),
+                        source, table)
+                broken += reconcile(frame, None, source, table, counts[source.id], actual)
+        if broken:
+            raise GateError("harmonization does not add up:\n  " + "\n  ".join(broken),
+                            hint="check the missing codes and mappings named above")
+
+    return Batches(tuple(warnings), observed_fieldwork(codebooks, frames), batches())
+
+
+def harmonize(codebooks: Codebooks, frames: dict[str, pl.DataFrame],
+              municipalities: dict[str, Municipalities]) -> Harmonized:
+    """Harmonize every table from the typed frames of its sources (keyed by source id), each
+    table whole (:func:`harmonize_batches`, its batches put together)."""
+    made = harmonize_batches(codebooks, frames, municipalities)
+    parts: dict[str, list[pl.DataFrame]] = {}
+    for name, part in made.batches:
+        parts.setdefault(name, []).append(part)
+    return Harmonized({name: pl.concat(p, how="vertical") for name, p in parts.items()},
+                      made.warnings, made.fieldwork)
+
+
+def _sources(codebooks: Codebooks, table: str,
+             frames: dict[str, pl.DataFrame]) -> list[SourceCodebook]:
+    return [s for s in sorted(codebooks.sources_for(table), key=lambda s: s.id)
+            if s.id in frames]
 
 
 def observed_fieldwork(codebooks: Codebooks, frames: dict[str, pl.DataFrame]) -> dict[str, str]:
@@ -111,13 +166,23 @@ def observed_fieldwork(codebooks: Codebooks, frames: dict[str, pl.DataFrame]) ->
     return out
 
 
+def _id_columns(table: HarmonizedTable) -> list[str]:
+    return [name for name, var in table.variables.items() if var.derive == "respondent_id"]
+
+
+def _unique(hashes: pl.DataFrame) -> bool:
+    """Whether each column of ids' hashes holds distinct values; when it does, so do the ids
+    (a collision can only make distinct ids look repeated, and then the ids are compared)."""
+    return all(hashes[c].n_unique() == hashes.height for c in hashes.columns)
+
+
 def _repeated_ids(frame: pl.DataFrame, source: SourceCodebook,
                   table: HarmonizedTable) -> list[str]:
     """The published respondent id is unique within a source, always: validation refuses ids
     that differ only in spaces or leading zeros, and this says so if anything ever slips by."""
     problems = []
-    for name, var in table.variables.items():
-        if var.derive != "respondent_id" or frame[name].n_unique() == frame.height:
+    for name in _id_columns(table):
+        if frame[name].n_unique() == frame.height:
             continue
         repeated = frame.group_by(name).len().filter(pl.col("len") > 1).sort(name)
         for value, n in repeated.head(5).iter_rows():
@@ -126,21 +191,23 @@ def _repeated_ids(frame: pl.DataFrame, source: SourceCodebook,
     return problems
 
 
-def _partly_not_asked(frame: pl.DataFrame, source: SourceCodebook,
-                      table: HarmonizedTable) -> list[str]:
-    """A question is asked of all of a source's respondents or of none: not_asked is never a
-    reason for only some rows (those are not_applicable, skipped by routing)."""
-    problems = []
-    # Compared as categories (no strings made), all columns in one pass.
+def _not_asked_counts(frame: pl.DataFrame, table: HarmonizedTable) -> dict[str, int]:
+    """The rows that are not_asked in each column that can be (compared as categories: no
+    strings made, all columns in one pass)."""
     columns = [c for c in output_columns(table) if isinstance(frame.schema[c], pl.Enum)
                and "not_asked" in frame.schema[c].categories]
     counts = frame.select((pl.col(c) == "not_asked").sum() for c in columns).row(0) if (
         columns) else ()
-    for column, n in zip(columns, counts, strict=True):
-        if 0 < n < frame.height:
-            problems.append(f"{source.id}: {column} is not_asked in {n} of {frame.height} rows; "
-                            "not_asked is for a question absent from the whole source")
-    return problems
+    return dict(zip(columns, counts, strict=True))
+
+
+def _partly_not_asked(counts: MappingType[str, int], rows: int,
+                      source: SourceCodebook) -> list[str]:
+    """A question is asked of all of a source's respondents or of none: not_asked is never a
+    reason for only some rows (those are not_applicable, skipped by routing)."""
+    return [f"{source.id}: {column} is not_asked in {n} of {rows} rows; not_asked is for a "
+            "question absent from the whole source" for column, n in counts.items()
+            if 0 < n < rows]
 
 
 # Derived from the municipality code alone: computed once per distinct code, then joined on.

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     import polars as pl
     import pyarrow as pa
 
-    from .harmonize import Harmonized
+    from .harmonize import Batches, Harmonized
     from .reference import Municipalities
     from .review import Finding
     from .validate import Problem, Report, SourceReport
@@ -186,20 +186,33 @@ def refuse_drafts(codebooks: Codebooks) -> None:
                         hint="write what each names, then run `coprod validate`")
 
 
-def harmonize_validated(validated: Validated) -> Harmonized:
-    from .harmonize import harmonize
-
+def _harmonizable(validated: Validated) -> None:
     _awaiting_review(validated.codebooks)
     if not validated.report.valid:
         failing = [s.id for s in validated.report.sources if not s.valid]
         raise GateError(f"validation failed for {', '.join(failing) or 'the codebooks'}:\n  "
                         + "\n  ".join(validated.report.summary()),
                         hint="run `coprod validate` to see every problem with its row")
+
+
+def harmonize_validated(validated: Validated) -> Harmonized:
+    """The harmonized tables, each whole."""
+    from .harmonize import harmonize
+
+    _harmonizable(validated)
     return harmonize(validated.codebooks, validated.frames, validated.municipalities)
 
 
+def harmonize_in_batches(validated: Validated) -> Batches:
+    """The harmonized tables as batches of rows, made as they are written."""
+    from .harmonize import harmonize_batches
+
+    _harmonizable(validated)
+    return harmonize_batches(validated.codebooks, validated.frames, validated.municipalities)
+
+
 def package_files(project: Project, codebooks: Codebooks,
-                  harmonized: Harmonized) -> dict[Path, bytes]:
+                  harmonized: Harmonized | Batches) -> dict[Path, bytes]:
     """The package's public output files, through the privacy gate (nothing is written)."""
     return package_outputs(project, codebooks, harmonized)[0]
 
@@ -209,10 +222,11 @@ def restricted(project: Project) -> Path:
     return project.build / "restricted"
 
 
-def package_outputs(project: Project, codebooks: Codebooks, harmonized: Harmonized
+def package_outputs(project: Project, codebooks: Codebooks, harmonized: Harmonized | Batches
                     ) -> tuple[dict[Path, bytes], dict[str, bytes]]:
     """The package's public files and (access: restricted) its microdata bundle, through the
-    privacy gate; nothing is written."""
+    privacy gate; nothing is written. Batches are written and scanned as they are made."""
+    from .harmonize import Batches
     from .privacy import local_paths, refuse, scan
     from .write import package_files as files_of
 
@@ -222,14 +236,16 @@ def package_outputs(project: Project, codebooks: Codebooks, harmonized: Harmoniz
     def scan_tables(arrow: dict[Path, pa.Table]) -> None:  # while Parquet is encoded
         hits.extend(scan({project.relative(p): table for p, table in arrow.items()}, local))
 
-    package = files_of(codebooks, harmonized.tables, project.root, scan_tables,
+    rows = harmonized.batches if isinstance(harmonized, Batches) else harmonized.tables
+    package = files_of(codebooks, rows, project.root, scan_tables,
                        fieldwork=harmonized.fieldwork)
     hits += scan({project.relative(path): data for path, data in package.files.items()
-                  if path not in package.arrow}, local)
+                  if path not in package.parquet}, local)
     hits += scan({f"{project.relative(restricted(project))}/{name}": data
                   for name, data in package.bundle.items() if not name.endswith(".parquet")},
                  local)
-    refuse(sorted(hits, key=lambda hit: hit.file))
+    # a batch's metadata and categories are those of every batch: each hit said once
+    refuse(sorted(dict.fromkeys(hits), key=lambda hit: hit.file))
     return package.files, package.bundle
 
 
@@ -250,22 +266,33 @@ class Packaged:
 
 def package(project: Project, codebooks: Codebooks, progress: Progress = _quiet) -> Packaged:
     """validate → harmonize → the bytes of processed/, datapackage.json and the validation
-    report, checked, nothing written. When validation fails, its report is published alone
-    (it says why) and the build stops. The validated frames are let go once harmonized,
-    before the Parquet files are made."""
+    report, checked, nothing written. When validation fails, or a harmonization gate does,
+    the validation report is published alone (it says why) and the build stops. The tables
+    are harmonized batch by batch as they are written: no table is held whole."""
     validated = validate(project, codebooks, progress=progress)
     warnings = tuple(f"{s.id}: {w}" for s in validated.report.sources for w in s.warnings)
     progress("harmonizing")
     try:
-        harmonized = harmonize_validated(validated)
+        harmonized = harmonize_in_batches(validated)
     except GateError:
         write_report(project, validated.report)
         raise
     report = report_file(project, validated.report)
-    del validated
     progress("making processed/ and datapackage.json")
-    files, bundle = package_outputs(project, codebooks, harmonized)
+    batches = _reporting(harmonized.batches, project, validated.report)
+    files, bundle = package_outputs(project, codebooks, replace(harmonized, batches=batches))
     return Packaged({**files, **report}, warnings + harmonized.warnings, bundle)
+
+
+def _reporting(batches: Iterator[tuple[str, pl.DataFrame]], project: Project,
+               report: Report) -> Iterator[tuple[str, pl.DataFrame]]:
+    """The batches; a harmonization gate that fails after the last publishes the validation
+    report alone, as one that fails before the first does."""
+    try:
+        yield from batches
+    except GateError:
+        write_report(project, report)
+        raise
 
 
 def write_package(project: Project, codebooks: Codebooks,

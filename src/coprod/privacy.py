@@ -229,6 +229,8 @@ def _candidates(columns: Mapping[str, pa.ChunkedArray], local: tuple[str, ...]
         if pc.count_distinct(sample).as_py() < len(sample) // 2:
             values = pc.unique(values)  # a few hundred places among a million rows: sift those
         kept = pc.drop_null(pc.unique(pc.filter(values, _kept(values, local))))
+        if not len(kept):  # most columns of most batches: no pattern to compile
+            return []
         return sorted(zip(kept.to_pylist(), _patterns(kept), strict=True),
                       key=lambda candidate: candidate[0])
 

@@ -95,35 +95,54 @@ def _numeric_counts(frame: pl.DataFrame, column: str, var: SourceVariable) -> di
     return out
 
 
-def reconcile(source_frame: pl.DataFrame, harmonized: pl.DataFrame, source: SourceCodebook,
-              table: HarmonizedTable, counts: dict[str, dict] | None = None) -> list[str]:
-    """The mapped variables of one source whose harmonized frequencies do not add up.
-    ``counts`` are the source's :func:`source_counts`, when already made."""
-    counts = counts if counts is not None else source_counts(source_frame, source)
-    mapped = {name: m for name, m in source.mappings.items() if isinstance(m, Mapping)}
+def harmonized_counts(harmonized: pl.DataFrame, source: SourceCodebook,
+                      table: HarmonizedTable) -> dict[str, Counter]:
+    """What the harmonized columns of one source hold, as reconciliation compares it: by
+    category, or by missing reason and :data:`VALUE`. Counts of batches of rows add up."""
+    mapped = [name for name, m in source.mappings.items() if isinstance(m, Mapping)]
     categorical = {name for name in mapped if table.variables[name].type == "categorical"}
-    actual_counts = value_counts(harmonized, [
+    counted = value_counts(harmonized, [
         name if name in categorical else f"{name}_missing" for name in mapped
         if name in categorical or table.variables[name].missing_column])
+    out = {}
+    for name in mapped:
+        if name in categorical:
+            out[name] = Counter(counted[name])
+            continue
+        out[name] = Counter({VALUE: harmonized[name].is_not_null().sum()})
+        if table.variables[name].missing_column:
+            out[name].update({k: n for k, n in counted[f"{name}_missing"].items()
+                              if k is not None})
+    return out
+
+
+def reconcile(source_frame: pl.DataFrame, harmonized: pl.DataFrame | None,
+              source: SourceCodebook, table: HarmonizedTable,
+              counts: dict[str, dict] | None = None,
+              actual: dict[str, Counter] | None = None) -> list[str]:
+    """The mapped variables of one source whose harmonized frequencies do not add up.
+    ``counts`` are the source's :func:`source_counts`, when already made; ``actual`` the
+    :func:`harmonized_counts` of the harmonized rows (added up over batches), when
+    ``harmonized`` is not given whole."""
+    counts = counts if counts is not None else source_counts(source_frame, source)
+    if actual is None:
+        assert harmonized is not None
+        actual = harmonized_counts(harmonized, source, table)
+    mapped = {name: m for name, m in source.mappings.items() if isinstance(m, Mapping)}
+    categorical = {name for name in mapped if table.variables[name].type == "categorical"}
     problems = []
     for name, mapping in mapped.items():
-        var = table.variables[name]
         if name in categorical:
             source_side = counts.get(mapping.from_) or value_counts(
                 source_frame, [mapping.from_])[mapping.from_]
-            actual = Counter(actual_counts[name])
         else:
             source_side = _numeric_counts(source_frame, mapping.from_,
                                           source.variables[mapping.from_])
-            actual = Counter({VALUE: harmonized[name].is_not_null().sum()})
-            if var.missing_column:
-                actual.update({k: n for k, n in actual_counts[f"{name}_missing"].items()
-                               if k is not None})
         expected = +expected_counts(source_side, mapping, source, name in categorical)
-        actual = +actual
-        if expected != actual:
-            diff = ", ".join(f"{k}: source {expected.get(k, 0)} vs harmonized {actual.get(k, 0)}"
-                             for k in sorted(set(expected) | set(actual), key=str)
-                             if expected.get(k, 0) != actual.get(k, 0))
+        found = +actual[name]
+        if expected != found:
+            diff = ", ".join(f"{k}: source {expected.get(k, 0)} vs harmonized {found.get(k, 0)}"
+                             for k in sorted(set(expected) | set(found), key=str)
+                             if expected.get(k, 0) != found.get(k, 0))
             problems.append(f"{source.id}: {mapping.from_} → {name} does not reconcile ({diff})")
     return problems

@@ -11,9 +11,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from collections.abc import Mapping as MappingType
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,15 +22,20 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .codebook import Codebooks, HarmonizedTable, HarmonizedVariable, Package
-from .describe import codebook_document, lineage
+from .describe import codebook_of, lineage
+from .disclosure import tables as disclosure
 from .harmonize import output_columns
 
 # zstd's default level: level 9 makes files 0.4 % smaller and takes half as long again. Column
 # statistics (min/max, for readers that skip row groups) are written for numbers and strings;
 # for the categories they took pyarrow 0.4 s of 0.9 s at a million rows (measured), and a reader
 # filters categories by the dictionary anyway.
+# Rows per row group: 131,072 (DuckDB writes 122,880). The rows of one row group wait in memory
+# while the batches are written, so this bounds the writer's memory; the demo's tables are
+# smaller than one.
+ROW_GROUP = 1 << 17
 PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 3, "use_dictionary": True,
-                   "row_group_size": 1 << 20}
+                   "row_group_size": ROW_GROUP}
 MEDIATYPE = "application/vnd.apache.parquet"
 DATA_PACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 
@@ -102,11 +107,53 @@ def to_arrow(frame: pl.DataFrame, schema: pa.Schema) -> pa.Table:
     return pa.Table.from_arrays(columns, schema=schema)
 
 
+def _statistics(schema: pa.Schema) -> list[str]:
+    return [f.name for f in schema if not pa.types.is_dictionary(f.type)]
+
+
 def parquet_bytes(table: pa.Table) -> bytes:
-    statistics = [f.name for f in table.schema if not pa.types.is_dictionary(f.type)]
     sink = pa.BufferOutputStream()
-    pq.write_table(table, sink, write_statistics=statistics, **PARQUET_OPTIONS)
+    pq.write_table(table, sink, write_statistics=_statistics(table.schema), **PARQUET_OPTIONS)
     return sink.getvalue().to_pybytes()
+
+
+class ParquetBatches:
+    """A Parquet file written batch by batch, each row group whole: the batches are gathered
+    until they fill one (:data:`ROW_GROUP` rows), so that the row groups, and so the bytes,
+    do not depend on how the rows came in batches. Encoding runs on ``pool`` (pyarrow encodes
+    without the GIL), in order; only the rows of one row group wait in memory."""
+
+    def __init__(self, schema: pa.Schema, pool: ThreadPoolExecutor) -> None:
+        self.sink = pa.BufferOutputStream()
+        self.writer = pq.ParquetWriter(self.sink, schema, write_statistics=_statistics(schema),
+                                       **{k: v for k, v in PARQUET_OPTIONS.items()
+                                          if k != "row_group_size"})
+        self.schema, self.pool = schema, pool
+        self.waiting: list[pa.Table] = []
+        self.rows = 0
+        self.written: list[Future] = []
+
+    def _group(self, table: pa.Table) -> None:
+        self.written.append(self.pool.submit(self.writer.write_table, table.combine_chunks(),
+                                              row_group_size=ROW_GROUP))
+
+    def add(self, table: pa.Table) -> None:
+        self.waiting.append(table)
+        self.rows += table.num_rows
+        while self.rows >= ROW_GROUP:
+            gathered = pa.concat_tables(self.waiting)
+            self._group(gathered.slice(0, ROW_GROUP))
+            rest = gathered.slice(ROW_GROUP)
+            self.waiting, self.rows = [rest], rest.num_rows
+
+    def close(self) -> bytes:
+        if self.rows or not self.written:  # the last row group, or an empty file's schema
+            self._group(pa.concat_tables(self.waiting) if self.waiting
+                        else self.schema.empty_table())
+        for future in self.written:
+            future.result()
+        self.writer.close()
+        return self.sink.getvalue().to_pybytes()
 
 
 # --- datapackage.json ----------------------------------------------------------------------------
@@ -205,7 +252,7 @@ def sha256(data: bytes) -> str:
 @dataclass(frozen=True)
 class PackageFiles:
     files: dict[Path, bytes]  # the public files: processed/ and the descriptor
-    arrow: dict[Path, pa.Table]  # the table each Parquet file was written from
+    parquet: frozenset[Path]  # the Parquet files made (public, or in the bundle)
     # access: restricted: the microdata bundle for licensed users (path in it -> bytes)
     bundle: dict[str, bytes] = dataclasses.field(default_factory=dict)
 
@@ -229,38 +276,52 @@ def public_descriptor(codebooks: Codebooks, codebook_hash: str,
     return document
 
 
-def package_files(codebooks: Codebooks, tables: MappingType[str, pl.DataFrame], root: Path,
-                  meanwhile: Callable[[dict[Path, pa.Table]], None] | None = None, *,
-                  fieldwork: MappingType[str, str] | None = None) -> PackageFiles:
+def package_files(codebooks: Codebooks,
+                  tables: MappingType[str, pl.DataFrame] | Iterable[tuple[str, pl.DataFrame]],
+                  root: Path, meanwhile: Callable[[dict[Path, pa.Table]], None] | None = None,
+                  *, fieldwork: MappingType[str, str] | None = None) -> PackageFiles:
     """The bytes of ``processed/*.parquet``, ``processed/codebook.json`` and
-    ``datapackage.json``, ready to publish, with the Arrow tables behind the Parquet files.
-    ``meanwhile`` is called with those tables while they are encoded (the privacy scan)."""
-    arrow = {root / "processed" / f"{name}.parquet": to_arrow(
-                 frame.select(output_columns(codebooks.tables[name])),
-                 arrow_schema(codebooks.tables[name], codebooks.package, lineage(codebooks, name)))
-             for name, frame in tables.items()}
-    # pyarrow encodes Parquet on one core without the GIL: the codebook is counted meanwhile.
+    ``datapackage.json``, ready to publish. ``tables``: each table whole, or its rows in
+    batches, (table, batch) in row order (:class:`coprod.harmonize.Batches`): each batch is
+    written and counted as it comes, and let go. ``meanwhile`` is called with each batch as
+    Arrow while it is encoded (the privacy scan)."""
+    batches = tables.items() if isinstance(tables, MappingType) else tables
+    writers: dict[str, ParquetBatches] = {}
+    counts: dict[str, disclosure.TableCounts] = {}
     with ThreadPoolExecutor(max_workers=1) as pool:
-        encoding = {path: pool.submit(parquet_bytes, table) for path, table in arrow.items()}
-        document = json_bytes(codebook_document(codebooks, tables, fieldwork or {}))
-        if meanwhile is not None:
-            meanwhile(arrow)
-        files = {path: future.result() for path, future in encoding.items()}
+        for name, batch in batches:
+            spec = codebooks.tables[name]
+            if name not in writers:
+                writers[name] = ParquetBatches(
+                    arrow_schema(spec, codebooks.package, lineage(codebooks, name)), pool)
+            arrow = to_arrow(batch.select(output_columns(spec)), writers[name].schema)
+            writers[name].add(arrow)
+            # counted while pyarrow encodes the batch
+            part = disclosure.table_counts(codebooks, name, batch)
+            counts[name] = disclosure.add_counts(codebooks, name, counts[name], part) if (
+                name in counts) else part
+            if meanwhile is not None:
+                meanwhile({root / "processed" / f"{name}.parquet": arrow})
+            del arrow, batch
+        files = {root / "processed" / f"{name}.parquet": writer.close()
+                 for name, writer in writers.items()}
+    parquet = frozenset(files)
+    document = json_bytes(codebook_of(codebooks, counts, fieldwork or {}))
     files[root / "processed" / "codebook.json"] = document
-    hashes = {path.stem: sha256(data) for path, data in files.items() if path in arrow}
+    hashes = {path.stem: sha256(data) for path, data in files.items() if path in parquet}
     full = descriptor(codebooks, hashes, fieldwork or {})
     if codebooks.package.access == "open":
         files[root / "datapackage.json"] = json_bytes(full)
-        return PackageFiles(files, arrow)
+        return PackageFiles(files, parquet)
     # Restricted: the microdata, its full codebook and its descriptor go to the bundle; the
     # public files are the aggregates.
-    bundle = {f"processed/{path.name}": data for path, data in files.items() if path in arrow}
-    bundle["codebook.json"] = json_bytes(codebook_document(codebooks, tables, fieldwork or {},
-                                                           suppress=False))
+    bundle = {f"processed/{path.name}": data for path, data in files.items() if path in parquet}
+    bundle["codebook.json"] = json_bytes(codebook_of(codebooks, counts, fieldwork or {},
+                                                     suppress=False))
     bundle["datapackage.json"] = json_bytes({**full, "access": "restricted"})
     bundle["CONDITIONS.md"] = (f"# Conditions of use\n\n{codebooks.package.conditions}\n"
                                .encode())
     public = {root / "processed" / "codebook.json": document}
     public[root / "datapackage.json"] = json_bytes(public_descriptor(
         codebooks, sha256(document), fieldwork or {}))
-    return PackageFiles(public, arrow, bundle)
+    return PackageFiles(public, parquet, bundle)

@@ -80,17 +80,23 @@ def column_counts(codebooks: Codebooks, name: str, frame: pl.DataFrame
     spec = codebooks.tables[name]
     reasons = [m.value for m in codebooks.package.missing]
     counted = counted_columns(spec)
-    sources = sorted(frame["source"].unique().to_list())
-    queries = [frame.lazy().group_by("source", column).len()
-               .with_columns(pl.col(column).cast(pl.String)) for column in counted.values()]
+    columns = list(dict.fromkeys(counted.values()))
+    # One pass: per source, the values of every counted column (a query per column cost more
+    # than the counting, on a batch of rows).
+    found = frame.group_by("source").agg(pl.col(c).value_counts(sort=False, name="n")
+                                         for c in columns)
+    sources = sorted(found["source"].to_list())
     out: dict[tuple[str, str], dict[str, int]] = {}
-    for variable, counts in zip(counted, pl.collect_all(queries), strict=True):
+    for variable in counted:
         var = spec.variables[variable]
         values = [c.value for c in var.categories] if var.type == "categorical" else [VALUE]
         for source in sources:
             out[variable, source] = dict.fromkeys([*values, *reasons], 0)
-        for source, value, n in counts.iter_rows():
-            out[variable, source][VALUE if value is None else value] = n
+    for row in found.iter_rows(named=True):
+        for variable, column in counted.items():
+            for item in row[column]:
+                value = item[column]
+                out[variable, row["source"]][VALUE if value is None else str(value)] = item["n"]
     return out
 
 
