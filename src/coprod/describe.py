@@ -227,8 +227,10 @@ def _variable_entry(name: str, var: HarmonizedVariable, counts: MappingType,
 
 def codebook_document(codebooks: Codebooks, tables: MappingType[str, pl.DataFrame],
                       fieldwork: MappingType[str, str] | None = None, *,
-                      suppress: bool = True) -> dict:
-    """The machine-readable codebook of the harmonized tables, with lineage and availability."""
+                      suppress: bool = True,
+                      plans: MappingType[str, TablePlan] | None = None) -> dict:
+    """The machine-readable codebook of the harmonized tables, with lineage and availability;
+    ``plans``: the tables' disclosure plans, when already made from these tables."""
     package = codebooks.package
     languages = package.languages
     document: dict = {
@@ -252,9 +254,9 @@ def codebook_document(codebooks: Codebooks, tables: MappingType[str, pl.DataFram
         lineages = lineage(codebooks, name)
         available = availability(codebooks, name, frame)
         columns = disclosure.column_counts(codebooks, name, frame)
-        counts = frequencies(codebooks, name, frame,
-                             disclosure.plan(codebooks, name, frame, columns) if suppress
-                             else None, columns)
+        plan = None if not suppress else plans[name] if plans is not None else \
+            disclosure.plan(codebooks, name, frame, columns)
+        counts = frequencies(codebooks, name, frame, plan, columns)
         document["tables"][name] = {
             "title": _labels(spec.title, languages),
             "description": _labels(spec.description, languages),

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     import polars as pl
     import pyarrow as pa
 
+    from .disclosure.tables import TablePlan
     from .harmonize import Harmonized
     from .reference import Municipalities
     from .review import Finding
@@ -210,9 +211,9 @@ def restricted(project: Project) -> Path:
 
 
 def package_outputs(project: Project, codebooks: Codebooks, harmonized: Harmonized
-                    ) -> tuple[dict[Path, bytes], dict[str, bytes]]:
-    """The package's public files and (access: restricted) its microdata bundle, through the
-    privacy gate; nothing is written."""
+                    ) -> tuple[dict[Path, bytes], dict[str, bytes], dict[str, TablePlan]]:
+    """The package's public files, (access: restricted) its microdata bundle, through the
+    privacy gate, and the disclosure plan of each table; nothing is written."""
     from .privacy import local_paths, refuse, scan
     from .write import package_files as files_of
 
@@ -230,7 +231,7 @@ def package_outputs(project: Project, codebooks: Codebooks, harmonized: Harmoniz
                   for name, data in package.bundle.items() if not name.endswith(".parquet")},
                  local)
     refuse(sorted(hits, key=lambda hit: hit.file))
-    return package.files, package.bundle
+    return package.files, package.bundle, package.plans
 
 
 @dataclass(frozen=True)
@@ -238,6 +239,8 @@ class Packaged:
     files: dict[Path, bytes]  # processed/, datapackage.json and the validation report
     warnings: tuple[str, ...]
     bundle: dict[str, bytes] = field(default_factory=dict)  # access: restricted
+    # the disclosure plans codebook.json follows, made from the tables in ``files``/``bundle``
+    plans: dict[str, TablePlan] = field(default_factory=dict)
 
     def unit(self, project: Project) -> Unit:
         return Unit(dict(self.files), {restricted(project): self.bundle} if self.bundle else {})
@@ -264,8 +267,8 @@ def package(project: Project, codebooks: Codebooks, progress: Progress = _quiet)
     report = report_file(project, validated.report)
     del validated
     progress("making processed/ and datapackage.json")
-    files, bundle = package_outputs(project, codebooks, harmonized)
-    return Packaged({**files, **report}, warnings + harmonized.warnings, bundle)
+    files, bundle, plans = package_outputs(project, codebooks, harmonized)
+    return Packaged({**files, **report}, warnings + harmonized.warnings, bundle, plans)
 
 
 def write_package(project: Project, codebooks: Codebooks,
@@ -279,14 +282,17 @@ def write_package(project: Project, codebooks: Codebooks,
 
 
 def site_files(project: Project, codebooks: Codebooks,
-               outputs: Mapping[Path, bytes] | None = None) -> dict[str, bytes]:
+               outputs: Mapping[Path, bytes] | None = None,
+               plans: Mapping[str, TablePlan] | None = None) -> dict[str, bytes]:
     """The site, rendered from processed/ and schemas/ (or from ``outputs`` about to replace
-    processed/ in the same transaction), through the privacy gate; nothing is written."""
+    processed/ in the same transaction), through the privacy gate; nothing is written.
+    ``plans``: the disclosure plans the package stage made of the tables in ``outputs`` with
+    these codebooks (a build), so that they are not made again."""
     from .privacy import check, local_paths
     from .site.render import render_site
 
     refuse_drafts(codebooks)
-    files = render_site(project, codebooks, outputs or {})
+    files = render_site(project, codebooks, outputs or {}, plans)
     check({f"build/site/{name}": data for name, data in files.items()},
           local_paths(project.root))
     return files
@@ -401,6 +407,7 @@ def _build(project: Project, *, force: bool, progress: Progress) -> BuildResult:
     result = BuildResult()
     unit = Unit()
     staged: dict[Path, bytes] = {}
+    plans: dict[str, TablePlan] | None = None  # made by the package stage, if it runs
 
     inputs = stage_inputs(project, codebooks)
     reason = "forced" if force else why_rerun(state.get("package"), inputs["package"],
@@ -411,6 +418,7 @@ def _build(project: Project, *, force: bool, progress: Progress) -> BuildResult:
         packaged = package(project, codebooks, progress)
         unit = packaged.unit(project)
         staged = packaged.staged(project)
+        plans = packaged.plans
         result.warnings = packaged.warnings
         result.ran.append(f"package ({reason})")
         state = {**state, "package": inputs["package"]}
@@ -423,7 +431,7 @@ def _build(project: Project, *, force: bool, progress: Progress) -> BuildResult:
                                               outputs_present(project, "site", codebooks))
     if reason:
         progress(f"rendering the site ({reason})")
-        unit.folders[project.site] = site_files(project, codebooks, staged)
+        unit.folders[project.site] = site_files(project, codebooks, staged, plans)
         result.ran.append(f"site ({reason})")
     else:
         result.skipped.append("site")

@@ -23,6 +23,8 @@ import pyarrow.parquet as pq
 
 from .codebook import Codebooks, HarmonizedTable, HarmonizedVariable, Package
 from .describe import codebook_document, lineage
+from .disclosure import tables as disclosure
+from .disclosure.tables import TablePlan
 from .harmonize import output_columns
 
 # zstd's default level: level 9 makes files 0.4 % smaller and takes half as long again. Column
@@ -208,6 +210,8 @@ class PackageFiles:
     arrow: dict[Path, pa.Table]  # the table each Parquet file was written from
     # access: restricted: the microdata bundle for licensed users (path in it -> bytes)
     bundle: dict[str, bytes] = dataclasses.field(default_factory=dict)
+    # the disclosure plan of each table, which codebook.json follows (and the site, in a build)
+    plans: dict[str, TablePlan] = dataclasses.field(default_factory=dict)
 
 
 RESTRICTED = "build/restricted"  # where a restricted package's microdata bundle is built
@@ -242,7 +246,9 @@ def package_files(codebooks: Codebooks, tables: MappingType[str, pl.DataFrame], 
     # pyarrow encodes Parquet on one core without the GIL: the codebook is counted meanwhile.
     with ThreadPoolExecutor(max_workers=1) as pool:
         encoding = {path: pool.submit(parquet_bytes, table) for path, table in arrow.items()}
-        document = json_bytes(codebook_document(codebooks, tables, fieldwork or {}))
+        plans = disclosure.plans(codebooks, tables)
+        document = json_bytes(codebook_document(codebooks, tables, fieldwork or {},
+                                                plans=plans))
         if meanwhile is not None:
             meanwhile(arrow)
         files = {path: future.result() for path, future in encoding.items()}
@@ -251,7 +257,7 @@ def package_files(codebooks: Codebooks, tables: MappingType[str, pl.DataFrame], 
     full = descriptor(codebooks, hashes, fieldwork or {})
     if codebooks.package.access == "open":
         files[root / "datapackage.json"] = json_bytes(full)
-        return PackageFiles(files, arrow)
+        return PackageFiles(files, arrow, plans=plans)
     # Restricted: the microdata, its full codebook and its descriptor go to the bundle; the
     # public files are the aggregates.
     bundle = {f"processed/{path.name}": data for path, data in files.items() if path in arrow}
@@ -263,4 +269,4 @@ def package_files(codebooks: Codebooks, tables: MappingType[str, pl.DataFrame], 
     public = {root / "processed" / "codebook.json": document}
     public[root / "datapackage.json"] = json_bytes(public_descriptor(
         codebooks, sha256(document), fieldwork or {}))
-    return PackageFiles(public, arrow, bundle)
+    return PackageFiles(public, arrow, bundle, plans)

@@ -218,12 +218,20 @@ def _download(path: str, what: str, mediatype: str, data: bytes,
 
 
 def render_site(project: Project, codebooks: Codebooks,
-                staged: Mapping[Path, bytes] | None = None) -> dict[str, bytes]:
-    """The site's files; the package's outputs are read from ``staged`` where it has them."""
+                staged: Mapping[Path, bytes] | None = None,
+                plans: Mapping[str, disclosure.TablePlan] | None = None) -> dict[str, bytes]:
+    """The site's files; the package's outputs are read from ``staged`` where it has them.
+    ``plans``: the disclosure plans made with these codebooks of the tables in ``staged`` (by
+    the package stage of the same build: they take a MILP each)."""
     env = environment(project.templates)
     outputs = Outputs(project, staged or {})
     tables = _read_tables(outputs, codebooks)
-    plans = disclosure.plans(codebooks, tables)  # what every page and file leaves out
+    # What every page and file leaves out. A plan is a function of the codebooks and a table's
+    # rows: one given is taken for a table read from ``staged`` only, never from disk.
+    given = {name: plans[name] for name in tables if plans is not None and name in plans
+             and tables_folder(project, codebooks) / f"{name}.parquet" in outputs.staged}
+    plans = {name: given[name] if name in given else disclosure.plan(codebooks, name, frame)
+             for name, frame in tables.items()}
     files: dict[str, bytes] = {}
 
     downloads = []
