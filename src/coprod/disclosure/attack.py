@@ -699,11 +699,14 @@ class _Attacker:
             lo, hi = _ceil(lo), _floor(hi)
             # The LP range can only be wider than the integer one: settle the ends that integer
             # solutions have not reached (unless only the first leak is asked for and the LP
-            # range shows it already: then its exact range is not needed).
+            # range shows it already: then its exact range is not needed). The highest value is
+            # not settled when the lowest and the highest certified one are already enough
+            # values (an integer solution reaches each): the cell does not leak (half of the
+            # MILPs of the demo's plan).
             if not (first and _count(lo, hi) < need):
                 if lo < known_lo[j]:
                     lo = self._milp(j, highspy.ObjSense.kMinimize)
-                if hi > known_hi[j] and not math.isinf(hi):
+                if hi > known_hi[j] and not math.isinf(hi) and _count(lo, known_hi[j]) < need:
                     hi = self._milp(j, highspy.ObjSense.kMaximize)
             if _count(lo, hi) >= need:
                 continue
