@@ -285,7 +285,8 @@ def site_files(project: Project, codebooks: Codebooks,
                outputs: Mapping[Path, bytes] | None = None,
                plans: Mapping[str, TablePlan] | None = None) -> dict[str, bytes]:
     """The site, rendered from processed/ and schemas/ (or from ``outputs`` about to replace
-    processed/ in the same transaction), through the privacy gate; nothing is written.
+    processed/ in the same transaction, through the package's privacy gate already), through
+    the privacy gate; nothing is written.
     ``plans``: the disclosure plans the package stage made of the tables in ``outputs`` with
     these codebooks (a build), so that they are not made again."""
     from .privacy import check, local_paths
@@ -293,8 +294,11 @@ def site_files(project: Project, codebooks: Codebooks,
 
     refuse_drafts(codebooks)
     files = render_site(project, codebooks, outputs or {}, plans)
-    check({f"build/site/{name}": data for name, data in files.items()},
-          local_paths(project.root))
+    # The package stage's gate scanned every Parquet file in ``outputs`` (the Arrow table it is
+    # written from): a download that is one of them, the same bytes, is not scanned again.
+    scanned = [data for path, data in (outputs or {}).items() if path.suffix == ".parquet"]
+    check({f"build/site/{name}": data for name, data in files.items()
+           if not any(data is done for done in scanned)}, local_paths(project.root))
     return files
 
 
