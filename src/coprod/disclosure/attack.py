@@ -567,6 +567,10 @@ def _highs() -> highspy.Highs:
                     os.close(null)
             _banner_done = True
     solver.setOptionValue("output_flag", False)
+    # One thread: the components are small (a few cells), and HiGHS's parallel MIP spent more
+    # time handing work between threads than solving (a MILP took twice as long with two).
+    # Set on every solver alike: HiGHS's scheduler is one per process, made at the first run.
+    solver.setOptionValue("threads", 1)
     return solver
 
 
