@@ -303,6 +303,24 @@ def _scan_texts(files: Mapping[str, bytes], local: tuple[str, ...]) -> Iterator[
             yield Hit(names[file], f"line {number}", kind, found)
 
 
+TEXT_BATCH = 1 << 23  # bytes of text files sifted together: 8 MB, or one larger file
+
+
+def _batches(files: Mapping[str, bytes]) -> Iterator[dict[str, bytes]]:
+    """The files in batches of about TEXT_BATCH bytes, so that the lines held at once stay
+    as few as a file's when the downloads are large (a million rows)."""
+    batch: dict[str, bytes] = {}
+    size = 0
+    for name, data in files.items():
+        if batch and size + len(data) > TEXT_BATCH:
+            yield batch
+            batch, size = {}, 0
+        batch[name] = data
+        size += len(data)
+    if batch:
+        yield batch
+
+
 def _strings(values: list[str]) -> pa.Array:
     import polars as pl
 
@@ -324,8 +342,9 @@ def scan(files: Mapping[str, bytes | pa.Table], local: tuple[str, ...] = ()) -> 
     texts = {name: data for name, data in files.items()
              if isinstance(data, bytes) and PurePath(name).suffix != ".parquet"}
     in_texts: dict[str, list[Hit]] = {}
-    for hit in _scan_texts(texts, local) if texts else ():
-        in_texts.setdefault(hit.file, []).append(hit)
+    for batch in _batches(texts):
+        for hit in _scan_texts(batch, local):
+            in_texts.setdefault(hit.file, []).append(hit)
     return [hit for name, data in sorted(files.items())
             for hit in (in_texts.get(name, []) if name in texts
                         else _scan_file(name, data, local) if isinstance(data, bytes)
