@@ -397,9 +397,6 @@ def build(project: Project, *, force: bool = False, progress: Progress = _quiet)
 
 
 def _build(project: Project, *, force: bool, progress: Progress) -> BuildResult:
-    # What changed is decided without the checks that need the data stack; the package stage
-    # reruns whenever a codebook changed, and then loads them with every check.
-    codebooks = load(project, patterns=False)
     state_path = project.build / "state.json"
     try:
         state = json.loads(state_path.read_text(encoding="utf-8")) if state_path.is_file() \
@@ -408,6 +405,11 @@ def _build(project: Project, *, force: bool, progress: Progress) -> BuildResult:
         state = {}
     if not isinstance(state, dict):  # a state of another shape: rebuild everything
         state = {}
+    # What changed is decided without the checks that need the data stack; the package stage
+    # reruns whenever a codebook changed, and then loads them with every check. When it is
+    # sure to run (forced, or no build before), they are loaded once, with every check.
+    sure = force or "package" not in state
+    codebooks = load(project, patterns=sure)
     result = BuildResult()
     unit = Unit()
     staged: dict[Path, bytes] = {}
@@ -418,7 +420,8 @@ def _build(project: Project, *, force: bool, progress: Progress) -> BuildResult:
                                               outputs_present(project, "package", codebooks))
     if reason:
         progress(f"package: {reason}")
-        codebooks = load(project)
+        if not sure:
+            codebooks = load(project)
         packaged = package(project, codebooks, progress)
         unit = packaged.unit(project)
         staged = packaged.staged(project)
