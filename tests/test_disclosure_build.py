@@ -41,18 +41,18 @@ def _build_refused(root: Path, *expected: str) -> str:
     return result.output
 
 
-def _primary_only(codebooks, name, frame, columns=None) -> TablePlan:  # noqa: ANN001
+def _primary_only(codebooks, name, counts) -> TablePlan:  # noqa: ANN001
     """The old rule's first half: each small count hidden, nothing else."""
     min_n = codebooks.package.min_cell_size
-    columns = columns or disclosure.column_counts(codebooks, name, frame)
-    return TablePlan(frozenset(page_key(name, v, s, c) for (v, s), counts in columns.items()
-                               for c, n in counts.items() if 0 < n < min_n))
+    return TablePlan(frozenset(page_key(name, v, s, c) for (v, s), column in
+                               counts.columns.items() for c, n in column.items()
+                               if 0 < n < min_n))
 
 
 def test_a_lone_suppressed_count_beside_its_total_is_caught(built: Path, monkeypatch) -> None:
     """Complement: with the column's total published, one hidden count is the total minus the
     others."""
-    monkeypatch.setattr(disclosure, "plan", _primary_only)
+    monkeypatch.setattr(disclosure, "plan_of", _primary_only)  # every plan is made by it
     output = _build_refused(built, "rows of ")
     assert "everything published puts it between" in output
 

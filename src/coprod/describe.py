@@ -242,16 +242,19 @@ def _variable_entry(name: str, var: HarmonizedVariable, counts: MappingType,
 
 def codebook_document(codebooks: Codebooks, tables: MappingType[str, pl.DataFrame],
                       fieldwork: MappingType[str, str] | None = None, *,
-                      suppress: bool = True) -> dict:
-    """The machine-readable codebook of the harmonized tables, with lineage and availability."""
+                      suppress: bool = True,
+                      plans: MappingType[str, TablePlan] | None = None) -> dict:
+    """The machine-readable codebook of the harmonized tables, with lineage and availability;
+    ``plans``: the tables' disclosure plans, when already made from these tables."""
     return codebook_of(codebooks, {name: disclosure.table_counts(codebooks, name, frame)
                                    for name, frame in tables.items()}, fieldwork,
-                       suppress=suppress)
+                       suppress=suppress, plans=plans)
 
 
 def codebook_of(codebooks: Codebooks, counts: MappingType[str, disclosure.TableCounts],
                 fieldwork: MappingType[str, str] | None = None, *,
-                suppress: bool = True) -> dict:
+                suppress: bool = True,
+                plans: MappingType[str, TablePlan] | None = None) -> dict:
     """:func:`codebook_document` from each table's counts: all of it is sums over the rows,
     so that the rows can be counted batch by batch."""
     package = codebooks.package
@@ -276,9 +279,9 @@ def codebook_of(codebooks: Codebooks, counts: MappingType[str, disclosure.TableC
         spec = codebooks.tables[name]
         lineages = lineage(codebooks, name)
         available = availability_of(codebooks, name, table.columns)
-        found = frequencies(codebooks, name, None,
-                            disclosure.plan_of(codebooks, name, table) if suppress else None,
-                            table.columns)
+        plan = None if not suppress else plans[name] if plans is not None else \
+            disclosure.plan_of(codebooks, name, table)
+        found = frequencies(codebooks, name, None, plan, table.columns)
         document["tables"][name] = {
             "title": _labels(spec.title, languages),
             "description": _labels(spec.description, languages),

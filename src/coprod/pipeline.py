@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     import polars as pl
     import pyarrow as pa
 
+    from .disclosure.tables import TablePlan
     from .harmonize import Batches, Harmonized
     from .reference import Municipalities
     from .review import Finding
@@ -223,9 +224,10 @@ def restricted(project: Project) -> Path:
 
 
 def package_outputs(project: Project, codebooks: Codebooks, harmonized: Harmonized | Batches
-                    ) -> tuple[dict[Path, bytes], dict[str, bytes]]:
-    """The package's public files and (access: restricted) its microdata bundle, through the
-    privacy gate; nothing is written. Batches are written and scanned as they are made."""
+                    ) -> tuple[dict[Path, bytes], dict[str, bytes], dict[str, TablePlan]]:
+    """The package's public files, (access: restricted) its microdata bundle, through the
+    privacy gate, and the disclosure plan of each table; nothing is written. Batches are
+    written and scanned as they are made."""
     from .harmonize import Batches
     from .privacy import local_paths, refuse, scan
     from .write import package_files as files_of
@@ -246,7 +248,7 @@ def package_outputs(project: Project, codebooks: Codebooks, harmonized: Harmoniz
                  local)
     # a batch's metadata and categories are those of every batch: each hit said once
     refuse(sorted(dict.fromkeys(hits), key=lambda hit: hit.file))
-    return package.files, package.bundle
+    return package.files, package.bundle, package.plans
 
 
 @dataclass(frozen=True)
@@ -254,6 +256,8 @@ class Packaged:
     files: dict[Path, bytes]  # processed/, datapackage.json and the validation report
     warnings: tuple[str, ...]
     bundle: dict[str, bytes] = field(default_factory=dict)  # access: restricted
+    # the disclosure plans codebook.json follows, made from the tables in ``files``/``bundle``
+    plans: dict[str, TablePlan] = field(default_factory=dict)
 
     def unit(self, project: Project) -> Unit:
         return Unit(dict(self.files), {restricted(project): self.bundle} if self.bundle else {})
@@ -280,8 +284,9 @@ def package(project: Project, codebooks: Codebooks, progress: Progress = _quiet)
     report = report_file(project, validated.report)
     progress("making processed/ and datapackage.json")
     batches = _reporting(harmonized.batches, project, validated.report)
-    files, bundle = package_outputs(project, codebooks, replace(harmonized, batches=batches))
-    return Packaged({**files, **report}, warnings + harmonized.warnings, bundle)
+    files, bundle, plans = package_outputs(project, codebooks,
+                                           replace(harmonized, batches=batches))
+    return Packaged({**files, **report}, warnings + harmonized.warnings, bundle, plans)
 
 
 def _reporting(batches: Iterator[tuple[str, pl.DataFrame]], project: Project,
@@ -306,16 +311,23 @@ def write_package(project: Project, codebooks: Codebooks,
 
 
 def site_files(project: Project, codebooks: Codebooks,
-               outputs: Mapping[Path, bytes] | None = None) -> dict[str, bytes]:
+               outputs: Mapping[Path, bytes] | None = None,
+               plans: Mapping[str, TablePlan] | None = None) -> dict[str, bytes]:
     """The site, rendered from processed/ and schemas/ (or from ``outputs`` about to replace
-    processed/ in the same transaction), through the privacy gate; nothing is written."""
+    processed/ in the same transaction, through the package's privacy gate already), through
+    the privacy gate; nothing is written.
+    ``plans``: the disclosure plans the package stage made of the tables in ``outputs`` with
+    these codebooks (a build), so that they are not made again."""
     from .privacy import check, local_paths
     from .site.render import render_site
 
     refuse_drafts(codebooks)
-    files = render_site(project, codebooks, outputs or {})
-    check({f"build/site/{name}": data for name, data in files.items()},
-          local_paths(project.root))
+    files = render_site(project, codebooks, outputs or {}, plans)
+    # The package stage's gate scanned every Parquet file in ``outputs`` (the Arrow table it is
+    # written from): a download that is one of them, the same bytes, is not scanned again.
+    scanned = [data for path, data in (outputs or {}).items() if path.suffix == ".parquet"]
+    check({f"build/site/{name}": data for name, data in files.items()
+           if not any(data is done for done in scanned)}, local_paths(project.root))
     return files
 
 
@@ -414,9 +426,6 @@ def build(project: Project, *, force: bool = False, progress: Progress = _quiet)
 
 
 def _build(project: Project, *, force: bool, progress: Progress) -> BuildResult:
-    # What changed is decided without the checks that need the data stack; the package stage
-    # reruns whenever a codebook changed, and then loads them with every check.
-    codebooks = load(project, patterns=False)
     state_path = project.build / "state.json"
     try:
         state = json.loads(state_path.read_text(encoding="utf-8")) if state_path.is_file() \
@@ -425,19 +434,27 @@ def _build(project: Project, *, force: bool, progress: Progress) -> BuildResult:
         state = {}
     if not isinstance(state, dict):  # a state of another shape: rebuild everything
         state = {}
+    # What changed is decided without the checks that need the data stack; the package stage
+    # reruns whenever a codebook changed, and then loads them with every check. When it is
+    # sure to run (forced, or no build before), they are loaded once, with every check.
+    sure = force or "package" not in state
+    codebooks = load(project, patterns=sure)
     result = BuildResult()
     unit = Unit()
     staged: dict[Path, bytes] = {}
+    plans: dict[str, TablePlan] | None = None  # made by the package stage, if it runs
 
     inputs = stage_inputs(project, codebooks)
     reason = "forced" if force else why_rerun(state.get("package"), inputs["package"],
                                               outputs_present(project, "package", codebooks))
     if reason:
         progress(f"package: {reason}")
-        codebooks = load(project)
+        if not sure:
+            codebooks = load(project)
         packaged = package(project, codebooks, progress)
         unit = packaged.unit(project)
         staged = packaged.staged(project)
+        plans = packaged.plans
         result.warnings = packaged.warnings
         result.ran.append(f"package ({reason})")
         state = {**state, "package": inputs["package"]}
@@ -450,7 +467,7 @@ def _build(project: Project, *, force: bool, progress: Progress) -> BuildResult:
                                               outputs_present(project, "site", codebooks))
     if reason:
         progress(f"rendering the site ({reason})")
-        unit.folders[project.site] = site_files(project, codebooks, staged)
+        unit.folders[project.site] = site_files(project, codebooks, staged, plans)
         result.ran.append(f"site ({reason})")
     else:
         result.skipped.append("site")

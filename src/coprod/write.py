@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 from .codebook import Codebooks, HarmonizedTable, HarmonizedVariable, Package
 from .describe import codebook_of, lineage
 from .disclosure import tables as disclosure
+from .disclosure.tables import TablePlan
 from .harmonize import output_columns
 
 # zstd's default level: level 9 makes files 0.4 % smaller and takes half as long again. Column
@@ -255,6 +256,8 @@ class PackageFiles:
     parquet: frozenset[Path]  # the Parquet files made (public, or in the bundle)
     # access: restricted: the microdata bundle for licensed users (path in it -> bytes)
     bundle: dict[str, bytes] = dataclasses.field(default_factory=dict)
+    # the disclosure plan of each table, which codebook.json follows (and the site, in a build)
+    plans: dict[str, TablePlan] = dataclasses.field(default_factory=dict)
 
 
 RESTRICTED = "build/restricted"  # where a restricted package's microdata bundle is built
@@ -306,13 +309,14 @@ def package_files(codebooks: Codebooks,
         files = {root / "processed" / f"{name}.parquet": writer.close()
                  for name, writer in writers.items()}
     parquet = frozenset(files)
-    document = json_bytes(codebook_of(codebooks, counts, fieldwork or {}))
+    plans = {name: disclosure.plan_of(codebooks, name, table) for name, table in counts.items()}
+    document = json_bytes(codebook_of(codebooks, counts, fieldwork or {}, plans=plans))
     files[root / "processed" / "codebook.json"] = document
     hashes = {path.stem: sha256(data) for path, data in files.items() if path in parquet}
     full = descriptor(codebooks, hashes, fieldwork or {})
     if codebooks.package.access == "open":
         files[root / "datapackage.json"] = json_bytes(full)
-        return PackageFiles(files, parquet)
+        return PackageFiles(files, parquet, plans=plans)
     # Restricted: the microdata, its full codebook and its descriptor go to the bundle; the
     # public files are the aggregates.
     bundle = {f"processed/{path.name}": data for path, data in files.items() if path in parquet}
@@ -324,4 +328,4 @@ def package_files(codebooks: Codebooks,
     public = {root / "processed" / "codebook.json": document}
     public[root / "datapackage.json"] = json_bytes(public_descriptor(
         codebooks, sha256(document), fieldwork or {}))
-    return PackageFiles(public, parquet, bundle)
+    return PackageFiles(public, parquet, bundle, plans)

@@ -205,16 +205,15 @@ def range_label(b: numeric_rule.Bin, integer: bool) -> str:
     return f"{number(b.low, False)}–{number(b.high, False)}"
 
 
-def _distribution(name: str, var: HarmonizedVariable, frame: pl.DataFrame,
-                  stats: dict[str, dict], sources: list[str], codebooks: Codebooks,
-                  hidden: dict[str, bool]):  # noqa: ANN202 - Markup
+def _histograms(name: str, var: HarmonizedVariable, frame: pl.DataFrame,
+                stats: dict[str, dict], sources: list[str], codebooks: Codebooks,
+                hidden: dict[str, bool]) -> None:
     """Per source: the histogram's ranges and the percentiles the disclosure rule lets a page
-    print (:mod:`coprod.disclosure.numeric`), put into ``stats``; and the histogram's chart."""
+    print (:mod:`coprod.disclosure.numeric`), put into ``stats``."""
     min_n = codebooks.package.min_cell_size
     integer = var.type == "integer"
     values = frame.select(pl.col("source"), pl.col(name).cast(pl.Float64)).drop_nulls()
     edges = numeric_rule.grid(values[name].to_numpy(), integer)
-    chart_bars = []
     for source in sources:
         own = values.filter(pl.col("source") == source)[name].to_numpy()
         bins = [] if hidden[source] else numeric_rule.histogram(own, edges, min_n)
@@ -223,6 +222,15 @@ def _distribution(name: str, var: HarmonizedVariable, frame: pl.DataFrame,
         stats[source]["bins"] = [{"bin": b, "label": range_label(b, integer), "n": b.n,
                                   "percent": 100 * b.n / total} for b in bins]
         stats[source]["percentiles"] = numeric_rule.percentiles(own, min_n, integer)
+
+
+def _distribution(name: str, var: HarmonizedVariable, stats: dict[str, dict],
+                  sources: list[str], codebooks: Codebooks):  # noqa: ANN202 - Markup
+    """The chart of the histograms in ``stats`` (:func:`_histograms`)."""
+    min_n = codebooks.package.min_cell_size
+    integer = var.type == "integer"
+    chart_bars = []
+    for source in sources:
         src = codebooks.sources[source]
         for row in stats[source]["bins"]:
             chart_bars.append(Bar(row["label"], row["percent"], group=source_label(codebooks,
@@ -264,23 +272,42 @@ def variable_pages(codebooks: Codebooks, table: HarmonizedTable, frame: pl.DataF
         page = {
             "name": name, "var": var, "table": table, "sources": sources, "notes": notes,
             "lineage": lineages[name], "availability": available[name],
-            "asked_in": asked_in(codebooks, available[name]),
             "questions": {s: codebooks.sources[s] for s in sources},
             "categories": [], "numeric": {}, "missing": [], "chart": "",
         }
         if var.type == "categorical":
             page["categories"] = _category_rows(var, columns, name, sources, codebooks, table,
                                                 plan)
-            page["chart"] = _category_chart(name, var, page["categories"], sources, codebooks)
-        elif var.type in ("integer", "number") and name != "wave":
+        elif _numeric(page):
             page["numeric"] = numeric_summary(frame, name, codebooks.package.min_cell_size)
             if var.missing_column:
                 page["missing"] = _missing_rows(name, columns, sources, codebooks, table, plan)
                 for source, stats in page["numeric"].items():  # n is the count of values
                     if VALUE in plan.column(table.table, name, source):
                         stats["n"] = None
-            page["chart"] = _distribution(
-                name, var, frame, page["numeric"], sources, codebooks,
-                {s: page["numeric"].get(s, {}).get("n") is None for s in sources})
-        pages.append(page)
+            _histograms(name, var, frame, page["numeric"], sources, codebooks,
+                        {s: page["numeric"].get(s, {}).get("n") is None for s in sources})
+        pages.append({**page, **_words(codebooks, page)})
     return pages
+
+
+def in_language(codebooks: Codebooks, pages: list[dict]) -> list[dict]:
+    """:func:`variable_pages` again in the current language: their figures are the same in
+    every language and are not made again (half of the pages' time), their words are."""
+    return [{**page, **_words(codebooks, page)} for page in pages]
+
+
+def _numeric(page: dict) -> bool:
+    return page["var"].type in ("integer", "number") and page["name"] != "wave"
+
+
+def _words(codebooks: Codebooks, page: dict) -> dict:
+    """What a variable page says in the current language, made from its figures: its chart and
+    where the variable was asked."""
+    name, var, sources = page["name"], page["var"], page["sources"]
+    words = {"asked_in": asked_in(codebooks, page["availability"])}
+    if var.type == "categorical":
+        words["chart"] = _category_chart(name, var, page["categories"], sources, codebooks)
+    elif _numeric(page):
+        words["chart"] = _distribution(name, var, page["numeric"], sources, codebooks)
+    return words

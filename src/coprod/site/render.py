@@ -37,9 +37,9 @@ from ..summary import rounded
 from ..write import RESTRICTED
 from . import i18n
 from .i18n import N_, _, lang
-from .pages import country_names, printed_number, variable_pages, with_categories
+from .pages import country_names, in_language, printed_number, variable_pages, with_categories
 from .search import STEMMERS, search_index, search_index_script, stemmers_script
-from .summaries import summaries
+from .summaries import summaries, summary_figures
 
 EXPORT_KINDS = {  # file name after the table name -> (what it is, media type)
     ".csv": (N_("CSV, UTF-8, numeric codes"), "text/csv"),
@@ -218,12 +218,20 @@ def _download(path: str, what: str, mediatype: str, data: bytes,
 
 
 def render_site(project: Project, codebooks: Codebooks,
-                staged: Mapping[Path, bytes] | None = None) -> dict[str, bytes]:
-    """The site's files; the package's outputs are read from ``staged`` where it has them."""
+                staged: Mapping[Path, bytes] | None = None,
+                plans: Mapping[str, disclosure.TablePlan] | None = None) -> dict[str, bytes]:
+    """The site's files; the package's outputs are read from ``staged`` where it has them.
+    ``plans``: the disclosure plans made with these codebooks of the tables in ``staged`` (by
+    the package stage of the same build: they take a MILP each)."""
     env = environment(project.templates)
     outputs = Outputs(project, staged or {})
     tables = _read_tables(outputs, codebooks)
-    plans = disclosure.plans(codebooks, tables)  # what every page and file leaves out
+    # What every page and file leaves out. A plan is a function of the codebooks and a table's
+    # rows: one given is taken for a table read from ``staged`` only, never from disk.
+    given = {name: plans[name] for name in tables if plans is not None and name in plans
+             and tables_folder(project, codebooks) / f"{name}.parquet" in outputs.staged}
+    plans = {name: given[name] if name in given else disclosure.plan(codebooks, name, frame)
+             for name, frame in tables.items()}
     files: dict[str, bytes] = {}
 
     downloads = []
@@ -290,12 +298,21 @@ def render_site(project: Project, codebooks: Codebooks,
     folders = {code: "" if i == 0 else f"{code}/" for i, code in enumerate(languages)}
     names = language_names(languages)  # each in its own language, for the switch
 
+    # The figures of the variable pages and summary tables are made once, in the first
+    # language, and only their words again in each other
+    figures = summary_figures(codebooks, tables, plans)
+    first_pages: dict[str, list[dict]] = {}
     for code, strings in catalogs.items():
         env.install_gettext_translations(strings, newstyle=True)
         with i18n.language(code, strings):
-            pages_by_table = {name: variable_pages(codebooks, codebooks.tables[name], frame,
-                                                   plans[name]) for name, frame in tables.items()}
-            summary_tables = summaries(codebooks, tables, plans)
+            if first_pages:
+                pages_by_table = {name: in_language(codebooks, pages)
+                                  for name, pages in first_pages.items()}
+            else:
+                pages_by_table = first_pages = {
+                    name: variable_pages(codebooks, codebooks.tables[name], frame, plans[name])
+                    for name, frame in tables.items()}
+            summary_tables = summaries(codebooks, tables, plans, figures)
             if code == languages[0]:
                 # The attacker's audit of everything published about the tables, before a page
                 # is made (the figures are the same in every language)

@@ -58,14 +58,19 @@ def _heading(labels: list[str]) -> dict:
     return {"group": "", "label": labels[0] if labels else ""}
 
 
-def _share_summary(index: int, table: HarmonizedTable, spec: Summary, frame: pl.DataFrame,
-                   min_n: int, codebooks: Codebooks, withheld: set, base: str) -> dict:
+def _share_figures(table: HarmonizedTable, spec: Summary, frame: pl.DataFrame, min_n: int,
+                   codebooks: Codebooks, withheld: set) -> dict:
     answers = tuple(c.value for c in table.variables[spec.outcome].categories)
     cells = [_withheld(c, (c.group, "") in withheld) for c in weighted_share(
         frame, spec.outcome, spec.by, min_n=min_n, positive=spec.positive, answers=answers)]
-    rows = [(_group_labels(table, spec.by, c.group), c) for c in cells]
+    return {"cells": cells, "origins": _origins(frame, spec.by)}
+
+
+def _share_summary(index: int, table: HarmonizedTable, spec: Summary, figures: dict,
+                   codebooks: Codebooks, base: str) -> dict:
+    rows = [(_group_labels(table, spec.by, c.group), c) for c in figures["cells"]]
     shown = [(labels, c) for labels, c in rows if not c.not_asked]
-    origins = _origins(frame, spec.by)
+    origins = figures["origins"]
     positive = {c.value: c.label.get(lang()) for c in table.variables[spec.outcome].categories}
     chart = bars([Bar(percent=c.percent, low=c.low, high=c.high, **_heading(labels),
                       country=origins.get(c.group, (None, None))[0],
@@ -82,11 +87,9 @@ def _share_summary(index: int, table: HarmonizedTable, spec: Summary, frame: pl.
     return {"kind": "share", "rows": rows, "chart": chart}
 
 
-def _distribution_summary(index: int, table: HarmonizedTable, spec: Summary,
-                          frame: pl.DataFrame, min_n: int, codebooks: Codebooks,
-                          withheld: set, base: str) -> dict:
-    var = table.variables[spec.outcome]
-    categories = [c.value for c in var.categories]
+def _distribution_figures(table: HarmonizedTable, spec: Summary, frame: pl.DataFrame,
+                          min_n: int, codebooks: Codebooks, withheld: set) -> dict:
+    categories = [c.value for c in table.variables[spec.outcome].categories]
     result = [DistributionRow(r.group, r.n, tuple(
         _withheld(c, (r.group, category) in withheld)
         for category, c in zip(categories, r.cells, strict=True)))
@@ -99,7 +102,13 @@ def _distribution_summary(index: int, table: HarmonizedTable, spec: Summary,
         if all(category not in (offered(codebooks, table, spec.outcome, s) or {category})
                for s in sources.get(r.group, [])) else c
         for category, c in zip(categories, r.cells, strict=True))) for r in result]
-    rows = [(_group_labels(table, spec.by, r.group), r) for r in result]
+    return {"result": result}
+
+
+def _distribution_summary(index: int, table: HarmonizedTable, spec: Summary, figures: dict,
+                          codebooks: Codebooks, base: str) -> dict:
+    var = table.variables[spec.outcome]
+    rows = [(_group_labels(table, spec.by, r.group), r) for r in figures["result"]]
     names = [c.label.get(lang()) for c in var.categories]
     # an answer not offered has no segment (0 wide), and is said to be not offered
     chart = stacked([Row(cells=[0.0 if c.not_asked else c.percent for c in r.cells],
@@ -127,9 +136,10 @@ def _among(table: HarmonizedTable, spec: Summary) -> str:
     return "; ".join(parts)
 
 
-def summaries(codebooks: Codebooks, tables: dict[str, pl.DataFrame],
-              plans: dict[str, TablePlan]) -> list[dict]:
-    """The summary tables, with the percentages the plan withholds shown as suppressed."""
+def summary_figures(codebooks: Codebooks, tables: dict[str, pl.DataFrame],
+                    plans: dict[str, TablePlan]) -> list[dict]:
+    """Per summary table, what it shows that is the same in every language: its percentages
+    (those the plan withholds as suppressed) and the waves it pools."""
     min_n = codebooks.package.min_cell_size
     missing = [m.value for m in codebooks.package.missing]
     out = []
@@ -142,22 +152,35 @@ def summaries(codebooks: Codebooks, tables: dict[str, pl.DataFrame],
             # A table not split by wave pools its waves, and says so.
             waves = sorted(answered["wave"].unique().to_list())
             pooled = waves if "wave" not in spec.by and len(waves) > 1 else []
-            build = _distribution_summary if spec.kind == "distribution" else _share_summary
-            among = _among(table, spec)
-            base = (_("Base: the respondents who answered (missing answers left out), among "
-                      "those with {among}; weighted").format(among=among) if among else
-                    _("Base: the respondents who answered (missing answers left out); weighted"))
-            if pooled:
-                base += "; " + _("waves {waves} pooled").format(
-                    waves=", ".join(map(str, pooled)))
-            base += "."
-            entry = {"table": name, "spec": spec, "pooled": pooled, "among": among,
-                     "slug": spec.slug, "path": f"summaries/{name}/{spec.slug}",
-                     **build(len(out), table, spec, answered, min_n, codebooks, withheld,
-                             base)}
-            entry["changes"] = changes(table, spec, _cells(entry))
-            entry["csv"] = summary_csv(entry, table, min_n)
-            out.append(entry)
+            made = _distribution_figures if spec.kind == "distribution" else _share_figures
+            out.append({"table": name, "spec": spec, "pooled": pooled,
+                        **made(table, spec, answered, min_n, codebooks, withheld)})
+    return out
+
+
+def summaries(codebooks: Codebooks, tables: dict[str, pl.DataFrame],
+              plans: dict[str, TablePlan], figures: list[dict] | None = None) -> list[dict]:
+    """The summary tables, with the percentages the plan withholds shown as suppressed;
+    ``figures``: their :func:`summary_figures`, when made already (for another language)."""
+    min_n = codebooks.package.min_cell_size
+    out = []
+    for made in summary_figures(codebooks, tables, plans) if figures is None else figures:
+        name, spec, pooled = made["table"], made["spec"], made["pooled"]
+        table = codebooks.tables[name]
+        build = _distribution_summary if spec.kind == "distribution" else _share_summary
+        among = _among(table, spec)
+        base = (_("Base: the respondents who answered (missing answers left out), among "
+                  "those with {among}; weighted").format(among=among) if among else
+                _("Base: the respondents who answered (missing answers left out); weighted"))
+        if pooled:
+            base += "; " + _("waves {waves} pooled").format(waves=", ".join(map(str, pooled)))
+        base += "."
+        entry = {"table": name, "spec": spec, "pooled": pooled, "among": among,
+                 "slug": spec.slug, "path": f"summaries/{name}/{spec.slug}",
+                 **build(len(out), table, spec, made, codebooks, base)}
+        entry["changes"] = changes(table, spec, _cells(entry))
+        entry["csv"] = summary_csv(entry, table, min_n)
+        out.append(entry)
     return out
 
 
