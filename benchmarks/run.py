@@ -387,6 +387,7 @@ def demo_suite(work: Path, runs: int) -> list[Runs]:
     print("\ndemo package", flush=True)
     results = [measure("coprod --help", 0, [COPROD, "--help"], 10)]
     demo = work / "demo"
+    shutil.rmtree(demo, ignore_errors=True)  # a --workdir used before
     shutil.copytree(REPO, demo, ignore=shutil.ignore_patterns(
         ".git", ".venv", "build", "__pycache__", "*.egg-info", ".ruff_cache", ".pytest_cache",
         "benchmarks", "node_modules"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from collections.abc import Mapping as MappingType
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -25,7 +25,7 @@ from .codebook import Codebooks, HarmonizedTable, HarmonizedVariable, Package
 from .describe import codebook_of, lineage
 from .disclosure import tables as disclosure
 from .disclosure.tables import TablePlan
-from .harmonize import output_columns
+from .harmonize import BATCH_ROWS, output_columns
 
 # zstd's default level: level 9 makes files 0.4 % smaller and takes half as long again. Column
 # statistics (min/max, for readers that skip row groups) are written for numbers and strings;
@@ -279,6 +279,23 @@ def public_descriptor(codebooks: Codebooks, codebook_hash: str,
     return document
 
 
+def _gathered(batches: Iterable[tuple[str, pl.DataFrame]], rows: int = BATCH_ROWS
+              ) -> Iterator[tuple[str, pl.DataFrame]]:
+    """Consecutive batches of one table put together until they hold ``rows``: each batch
+    costs as much to count, scan and convert as a far larger one, and a package of many small
+    sources (the demo's eight) would pay it for each."""
+    waiting: list[pl.DataFrame] = []
+    table = None
+    for name, batch in batches:
+        if waiting and (name != table or sum(b.height for b in waiting) >= rows):
+            yield table, pl.concat(waiting, how="vertical")
+            waiting = []
+        table = name
+        waiting.append(batch)
+    if waiting:
+        yield table, pl.concat(waiting, how="vertical")
+
+
 def package_files(codebooks: Codebooks,
                   tables: MappingType[str, pl.DataFrame] | Iterable[tuple[str, pl.DataFrame]],
                   root: Path, meanwhile: Callable[[dict[Path, pa.Table]], None] | None = None,
@@ -288,7 +305,7 @@ def package_files(codebooks: Codebooks,
     batches, (table, batch) in row order (:class:`coprod.harmonize.Batches`): each batch is
     written and counted as it comes, and let go. ``meanwhile`` is called with each batch as
     Arrow while it is encoded (the privacy scan)."""
-    batches = tables.items() if isinstance(tables, MappingType) else tables
+    batches = tables.items() if isinstance(tables, MappingType) else _gathered(tables)
     writers: dict[str, ParquetBatches] = {}
     counts: dict[str, disclosure.TableCounts] = {}
     with ThreadPoolExecutor(max_workers=1) as pool:
