@@ -1,12 +1,17 @@
-"""Lazy imports: `coprod --help` loads no data stack, and validation runs pandera without pandas
-and hypothesis (pandera imports them for APIs coprod does not use)."""
+"""Lazy imports: `coprod --help` and a build with nothing to do load no data stack, and validation
+runs pandera without pandas and hypothesis (pandera imports them for APIs coprod does not
+use)."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
-from conftest import PACKAGE_ROOT
+from click.testing import CliRunner
+
+from conftest import PACKAGE_ROOT, copy_package
+from coprod.cli import main
 
 PROBE = "import sys; {code}; print(sorted(m for m in {mods} if m in sys.modules))"
 
@@ -21,6 +26,17 @@ def _loaded(code: str, modules: tuple[str, ...]) -> list[str]:
 def test_help_loads_no_data_stack() -> None:
     code = ("from click.testing import CliRunner; from coprod.cli import main; "
             "assert CliRunner().invoke(main, ['--help']).exit_code == 0")
+    assert _loaded(code, ("polars", "pyarrow", "pandera", "pandas", "pyreadstat")) == []
+
+
+def test_a_build_with_nothing_changed_loads_no_data_stack(tmp_path: Path) -> None:
+    """It decides from content hashes; the codebooks' patterns, whose check needs polars, were
+    checked by the build that made the outputs (a changed codebook reruns the package)."""
+    root = copy_package(tmp_path / "demo")
+    assert CliRunner().invoke(main, ["--root", str(root), "build"]).exit_code == 0
+    code = ("from click.testing import CliRunner; from coprod.cli import main; "
+            f"result = CliRunner().invoke(main, ['--root', {str(root)!r}, 'build']); "
+            "assert result.exit_code == 0 and 'Nothing to do' in result.output, result.output")
     assert _loaded(code, ("polars", "pyarrow", "pandera", "pandas", "pyreadstat")) == []
 
 
