@@ -7,6 +7,9 @@ the reason a value is missing in a ``<name>_missing`` column: missing is never a
 
 The coverage gate lives here: a code that occurs in the data and that neither the mapping nor the
 missing codes account for stops the build, naming source, variable, code and count.
+
+A table is made batch by batch (:func:`harmonize_batches`), so that the package stage never
+holds it whole; the checks that need all of a source's rows add up over its batches.
 """
 
 from __future__ import annotations
