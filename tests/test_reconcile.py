@@ -6,9 +6,11 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from click.testing import CliRunner
 
 from conftest import NO_SOURCE, write_yaml
 from coprod import pipeline
+from coprod.cli import main
 from coprod.errors import GateError
 from coprod.harmonize import harmonize_source
 from coprod.project import Project
@@ -59,3 +61,24 @@ def test_not_asked_for_some_rows_only_fails_the_build(tiny: Path) -> None:
     validated = pipeline.validate(project, pipeline.load(project))
     with pytest.raises(GateError, match=r"no-things-2018: collab is not_asked in 1 of 4 rows"):
         pipeline.harmonize_validated(validated)
+
+
+def test_a_gate_found_after_the_last_batch_stops_the_build_and_publishes_only_the_report(
+        tiny: Path) -> None:
+    """The tables are written batch by batch and these gates are known after the last: the
+    build stops (exit 1), publishes nothing but the validation report, and says why."""
+    assert pipeline.build(Project(tiny)).ran
+    before = {p: p.read_bytes() for p in (tiny / "processed").iterdir()}
+    report = tiny / "build" / "reports" / "validation.json"
+    report.unlink()
+    variables = {**NO_SOURCE["variables"],
+                 "samarbeid": {**NO_SOURCE["variables"]["samarbeid"],
+                               "missing": {9: "not_asked"}}}
+    write_yaml(tiny / "schemas" / "sources" / "no-things-2018.yaml",
+               {**NO_SOURCE, "variables": variables})
+    result = CliRunner().invoke(main, ["--root", str(tiny), "build"])
+    assert result.exit_code == 1, result.output
+    assert "harmonization does not add up" in result.output
+    assert "no-things-2018: collab is not_asked in 1 of 4 rows" in result.output
+    assert report.is_file()  # the report of this run says the data were valid
+    assert {p: p.read_bytes() for p in (tiny / "processed").iterdir()} == before
