@@ -7,6 +7,7 @@ Parquet field metadata, and the site is rendered from the same functions.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from collections.abc import Mapping as MappingType
 
 import polars as pl
@@ -109,21 +110,21 @@ def availability(codebooks: Codebooks, table: str,
     not_asked: the source did not ask the question (every row is not_asked); partial: asked, but
     a comparability note of severity major says it does not compare fully; available otherwise.
     """
-    return availability_of(codebooks, table, disclosure.column_counts(codebooks, table, frame))
+    return availability_of(codebooks, table, disclosure.column_counts(codebooks, table, frame),
+                           frame["source"].unique().to_list())
 
 
 def availability_of(codebooks: Codebooks, table: str,
-                    columns: MappingType[tuple[str, str], dict[str, int]]
-                    ) -> dict[str, dict[str, str]]:
+                    columns: MappingType[tuple[str, str], dict[str, int]],
+                    sources: Iterable[str]) -> dict[str, dict[str, str]]:
     """:func:`availability` from the table's column counts
-    (:func:`coprod.disclosure.tables.column_counts`)."""
+    (:func:`coprod.disclosure.tables.column_counts`) and the sources it has rows of."""
     spec = codebooks.tables[table]
     major = {(v, s) for note in spec.comparability if note.severity == "major"
              for v in note.variables for s in note.sources}
     counted = counted_columns(spec)
-    sources = sorted({source for _, source in columns})
     out: dict[str, dict[str, str]] = {name: {} for name in spec.variables}
-    for source_id in sources:
+    for source_id in sorted(sources):
         for name in spec.variables:
             # A numeric variable's reason column counts its values as <value>: a source whose
             # every value is there asked the question.
@@ -278,7 +279,7 @@ def codebook_of(codebooks: Codebooks, counts: MappingType[str, disclosure.TableC
     for name, table in counts.items():
         spec = codebooks.tables[name]
         lineages = lineage(codebooks, name)
-        available = availability_of(codebooks, name, table.columns)
+        available = availability_of(codebooks, name, table.columns, table.rows)
         plan = None if not suppress else plans[name] if plans is not None else \
             disclosure.plan_of(codebooks, name, table)
         found = frequencies(codebooks, name, None, plan, table.columns)
