@@ -109,8 +109,7 @@ def test_an_exact_small_count_in_a_download_is_caught(built: Path, monkeypatch) 
     """A small count published exactly in codebook.json, though the pages hide it."""
     original = describe.frequencies
     monkeypatch.setattr(describe, "frequencies",
-                        lambda codebooks, name, frame, plan=None, columns=None: original(
-                            codebooks, name, frame, None, columns))
+                        lambda name, columns, plan=None: original(name, columns, None))
     _build_refused(built, "below the minimum cell size, is published exactly",
                    "codebook.json: ")
 

@@ -135,17 +135,12 @@ def availability_of(codebooks: Codebooks, table: str,
     return out
 
 
-def frequencies(codebooks: Codebooks, name: str, frame: pl.DataFrame | None,
-                plan: TablePlan | None = None,
-                columns: MappingType[tuple[str, str], dict[str, int]] | None = None
-                ) -> dict[str, dict[str, dict]]:
+def frequencies(name: str, columns: MappingType[tuple[str, str], dict[str, int]],
+                plan: TablePlan | None = None) -> dict[str, dict[str, dict]]:
     """variable → source → category (``<value>`` for a value) → rows, for the categories a
-    source has rows of, ``<value>`` first and then in sorted order; the counts are those the
-    pages and the disclosure plan use (coprod.disclosure.tables.column_counts). A count the plan
-    suppresses (the site's too) is null. ``columns``: the column counts, when already made."""
-    if columns is None:
-        assert frame is not None
-        columns = disclosure.column_counts(codebooks, name, frame)
+    source has rows of, ``<value>`` first and then in sorted order, from table ``name``'s
+    column counts (coprod.disclosure.tables.column_counts: those the pages and the disclosure
+    plan use). A count the plan suppresses (the site's too) is null."""
     out: dict[str, dict[str, dict]] = {}
     for (variable, source), counts in columns.items():
         hidden = plan.column(name, variable, source) if plan else set()
@@ -282,7 +277,7 @@ def codebook_of(codebooks: Codebooks, counts: MappingType[str, disclosure.TableC
         available = availability_of(codebooks, name, table.columns, table.rows)
         plan = None if not suppress else plans[name] if plans is not None else \
             disclosure.plan_of(codebooks, name, table)
-        found = frequencies(codebooks, name, None, plan, table.columns)
+        found = frequencies(name, table.columns, plan)
         document["tables"][name] = {
             "title": _labels(spec.title, languages),
             "description": _labels(spec.description, languages),

@@ -35,7 +35,7 @@ from .codebook import (
 )
 from .errors import GateError
 from .read import TAGGED
-from .reconcile import harmonized_counts, reconcile, source_counts
+from .reconcile import harmonized_counts, reconcile_counts, source_counts
 from .reference import Municipalities
 
 NUMERIC = {"integer": pl.Int64, "number": pl.Float64, "date": pl.Date, "month": pl.String}
@@ -48,6 +48,11 @@ class Harmonized:
     # source id -> the fieldwork its interview dates span (YYYY-MM-DD/YYYY-MM-DD), where the
     # source names its interview_date
     fieldwork: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def batches(self) -> Iterator[tuple[str, pl.DataFrame]]:
+        """Each table whole, as one batch: what the writer takes (:class:`Batches`)."""
+        return iter(self.tables.items())
 
 
 def enum_of(var: HarmonizedVariable, package: Package) -> pl.Enum:
@@ -130,7 +135,7 @@ def harmonize_batches(codebooks: Codebooks, frames: dict[str, pl.DataFrame],
                         _derived(n, table.variables[n], source, codebooks.package,
                                  municipalities[source.id]) for n in _id_columns(table)),
                         source, table)
-                broken += reconcile(frame, None, source, table, counts[source.id], actual)
+                broken += reconcile_counts(frame, actual, source, table, counts[source.id])
         if broken:
             raise GateError("harmonization does not add up:\n  " + "\n  ".join(broken),
                             hint="check the missing codes and mappings named above")

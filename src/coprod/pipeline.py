@@ -228,7 +228,6 @@ def package_outputs(project: Project, codebooks: Codebooks, harmonized: Harmoniz
     """The package's public files, (access: restricted) its microdata bundle, through the
     privacy gate, and the disclosure plan of each table; nothing is written. Batches are
     written and scanned as they are made."""
-    from .harmonize import Batches
     from .privacy import local_paths, refuse, scan
     from .write import package_files as files_of
 
@@ -238,8 +237,7 @@ def package_outputs(project: Project, codebooks: Codebooks, harmonized: Harmoniz
     def scan_tables(arrow: dict[Path, pa.Table]) -> None:  # while Parquet is encoded
         hits.extend(scan({project.relative(p): table for p, table in arrow.items()}, local))
 
-    rows = harmonized.batches if isinstance(harmonized, Batches) else harmonized.tables
-    package = files_of(codebooks, rows, project.root, scan_tables,
+    package = files_of(codebooks, harmonized.batches, project.root, scan_tables,
                        fieldwork=harmonized.fieldwork)
     hits += scan({project.relative(path): data for path, data in package.files.items()
                   if path not in package.parquet}, local)

@@ -116,18 +116,20 @@ def harmonized_counts(harmonized: pl.DataFrame, source: SourceCodebook,
     return out
 
 
-def reconcile(source_frame: pl.DataFrame, harmonized: pl.DataFrame | None,
-              source: SourceCodebook, table: HarmonizedTable,
-              counts: dict[str, dict] | None = None,
-              actual: dict[str, Counter] | None = None) -> list[str]:
+def reconcile(source_frame: pl.DataFrame, harmonized: pl.DataFrame, source: SourceCodebook,
+              table: HarmonizedTable, counts: dict[str, dict] | None = None) -> list[str]:
     """The mapped variables of one source whose harmonized frequencies do not add up.
-    ``counts`` are the source's :func:`source_counts`, when already made; ``actual`` the
-    :func:`harmonized_counts` of the harmonized rows (added up over batches), when
-    ``harmonized`` is not given whole."""
+    ``counts`` are the source's :func:`source_counts`, when already made."""
+    return reconcile_counts(source_frame, harmonized_counts(harmonized, source, table), source,
+                            table, counts)
+
+
+def reconcile_counts(source_frame: pl.DataFrame, actual: dict[str, Counter],
+                     source: SourceCodebook, table: HarmonizedTable,
+                     counts: dict[str, dict] | None = None) -> list[str]:
+    """:func:`reconcile` from the :func:`harmonized_counts` of the harmonized rows (added up
+    over their batches)."""
     counts = counts if counts is not None else source_counts(source_frame, source)
-    if actual is None:
-        assert harmonized is not None
-        actual = harmonized_counts(harmonized, source, table)
     mapped = {name: m for name, m in source.mappings.items() if isinstance(m, Mapping)}
     categorical = {name for name in mapped if table.variables[name].type == "categorical"}
     problems = []

@@ -85,9 +85,8 @@ def cell_sums(frame: Rows, outcome: str, by: list[str], weight: str = "weight",
     ``keys``, the respondents ``n``, their weights' sum ``w``, sum of squares ``w2``, smallest
     ``low`` and largest ``high``. One pass over the rows; the sums of parts of the rows add up
     to the sums of the whole (:func:`merge_sums`), so that the rows can come in batches."""
-    group = list(dict.fromkeys([*by, *keys, outcome]))
     w = pl.col(weight)
-    return (frame.group_by(group)
+    return (frame.group_by(_keys(outcome, by, keys))
             .agg(n=pl.len().cast(pl.Int64), w=w.sum(), w2=(w ** 2).sum(), low=w.min(),
                  high=w.max())
             .with_columns(pl.col(outcome).cast(pl.String)))
@@ -96,10 +95,13 @@ def cell_sums(frame: Rows, outcome: str, by: list[str], weight: str = "weight",
 def merge_sums(parts: list[pl.DataFrame], outcome: str, by: list[str],
                keys: tuple[str, ...] = ()) -> pl.DataFrame:
     """The :func:`cell_sums` of the rows of several parts together."""
-    group = list(dict.fromkeys([*by, *keys, outcome]))
-    return (pl.concat(parts).group_by(group)
+    return (pl.concat(parts).group_by(_keys(outcome, by, keys))
             .agg(pl.col("n").sum(), pl.col("w").sum(), pl.col("w2").sum(), pl.col("low").min(),
                  pl.col("high").max()))
+
+
+def _keys(outcome: str, by: list[str], keys: tuple[str, ...]) -> list[str]:
+    return list(dict.fromkeys([*by, *keys, outcome]))
 
 
 def _by_text(frame: pl.DataFrame, by: list[str]) -> pl.DataFrame:

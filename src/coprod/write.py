@@ -296,16 +296,15 @@ def _gathered(batches: Iterable[tuple[str, pl.DataFrame]], rows: int = BATCH_ROW
         yield table, pl.concat(waiting, how="vertical")
 
 
-def package_files(codebooks: Codebooks,
-                  tables: MappingType[str, pl.DataFrame] | Iterable[tuple[str, pl.DataFrame]],
+def package_files(codebooks: Codebooks, tables: Iterable[tuple[str, pl.DataFrame]],
                   root: Path, meanwhile: Callable[[dict[Path, pa.Table]], None] | None = None,
                   *, fieldwork: MappingType[str, str] | None = None) -> PackageFiles:
     """The bytes of ``processed/*.parquet``, ``processed/codebook.json`` and
-    ``datapackage.json``, ready to publish. ``tables``: each table whole, or its rows in
-    batches, (table, batch) in row order (:class:`coprod.harmonize.Batches`): each batch is
+    ``datapackage.json``, ready to publish. ``tables``: the rows in batches, (table, batch) in
+    row order (:class:`coprod.harmonize.Batches`, or a table whole as one batch): each batch is
     written and counted as it comes, and let go. ``meanwhile`` is called with each batch as
     Arrow while it is encoded (the privacy scan)."""
-    batches = tables.items() if isinstance(tables, MappingType) else _gathered(tables)
+    batches = _gathered(tables)
     writers: dict[str, ParquetBatches] = {}
     counts: dict[str, disclosure.TableCounts] = {}
     with ThreadPoolExecutor(max_workers=1) as pool:

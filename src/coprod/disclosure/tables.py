@@ -297,14 +297,10 @@ class TableCounts:
     summaries: tuple[pl.DataFrame, ...]
 
 
-def table_counts(codebooks: Codebooks, name: str, frame: pl.DataFrame,
-                 columns: Mapping[tuple[str, str], dict[str, int]] | None = None
-                 ) -> TableCounts:
-    """The :class:`TableCounts` of ``frame``'s rows (``columns``: its column counts, when
-    already counted)."""
+def table_counts(codebooks: Codebooks, name: str, frame: pl.DataFrame) -> TableCounts:
+    """The :class:`TableCounts` of ``frame``'s rows."""
     return TableCounts(dict(frame.group_by("source").len().iter_rows()),
-                       dict(column_counts(codebooks, name, frame) if columns is None
-                            else columns),
+                       column_counts(codebooks, name, frame),
                        tuple(summary_sums(codebooks, name, frame)))
 
 
@@ -324,11 +320,10 @@ def add_counts(codebooks: Codebooks, name: str, first: TableCounts,
     return TableCounts(rows, dict(sorted(columns.items())), summaries)
 
 
-def plan(codebooks: Codebooks, name: str, frame: pl.DataFrame,
-         columns: Mapping[tuple[str, str], dict[str, int]] | None = None) -> TablePlan:
+def plan(codebooks: Codebooks, name: str, frame: pl.DataFrame) -> TablePlan:
     """What table ``name`` leaves out so that no suppressed count can be worked out from the
-    rest (``columns``: its :func:`column_counts`, when already counted); deterministic."""
-    return plan_of(codebooks, name, table_counts(codebooks, name, frame, columns))
+    rest; deterministic."""
+    return plan_of(codebooks, name, table_counts(codebooks, name, frame))
 
 
 def plan_of(codebooks: Codebooks, name: str, counts: TableCounts) -> TablePlan:
