@@ -15,7 +15,7 @@ import pytest
 from conftest import REPO
 from coprod import pipeline
 from coprod.errors import GateError
-from coprod.harmonize import harmonize_batches
+from coprod.harmonize import harmonize_batches, harmonize_source
 from coprod.project import Project
 from coprod.write import ParquetBatches, package_files, parquet_bytes
 
@@ -29,7 +29,11 @@ def validated() -> pipeline.Validated:
 @pytest.mark.parametrize("rows", [97, 700, 4096])
 def test_batches_put_together_are_the_whole_tables(validated: pipeline.Validated,
                                                    rows: int) -> None:
-    whole = pipeline.harmonize_validated(validated).tables
+    codebooks = validated.codebooks
+    whole = {name: pl.concat([harmonize_source(validated.frames[s.id], s, codebooks.tables[name],
+                                               codebooks.package, validated.municipalities[s.id])
+                              for s in sorted(codebooks.sources_for(name), key=lambda s: s.id)])
+             for name in codebooks.tables}  # each source harmonized whole, as before batches
     made = harmonize_batches(validated.codebooks, validated.frames, validated.municipalities,
                              rows=rows)
     parts: dict[str, list[pl.DataFrame]] = {}
