@@ -14,8 +14,9 @@ holds it whole; the checks that need all of a source's rows add up over its batc
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from collections.abc import Mapping as MappingType
 from dataclasses import dataclass, field
 
@@ -35,7 +36,7 @@ from .codebook import (
 )
 from .errors import GateError
 from .read import TAGGED
-from .reconcile import harmonized_counts, reconcile_counts, source_counts
+from .reconcile import harmonized_counts, reconcile_counts, source_counts, source_side
 from .reference import Municipalities
 
 NUMERIC = {"integer": pl.Int64, "number": pl.Float64, "date": pl.Date, "month": pl.String}
@@ -79,11 +80,12 @@ class Batches:
     """The harmonized tables as batches of rows, made as they are consumed: each table's
     sources in id order, each source's rows in file order, a batch at most ``BATCH_ROWS`` rows
     of one source (at least one per source, so that a source without rows still makes its
-    table). The checks that need all of a source's rows (not_asked for some rows only,
-    repeated ids, reconciliation) add up over its batches; iterating past the last batch
-    raises GateError if one failed, so nothing made from them may be published before then."""
+    table). The checks that need all of a source's rows (coverage, not_asked for some rows
+    only, repeated ids, reconciliation) add up over its batches; iterating past the last batch
+    raises GateError if one failed, so nothing made from them may be published before then.
+    ``warnings`` and ``fieldwork`` are complete once the last batch is made."""
 
-    warnings: tuple[str, ...]
+    warnings: list[str]
     fieldwork: dict[str, str]
     batches: Iterator[tuple[str, pl.DataFrame]]
 
@@ -93,54 +95,114 @@ class Batches:
 # converted on its own); measured in docs/performance.md.
 BATCH_ROWS = 1 << 18
 
+# A source's typed rows: its frame whole, or its blocks in file order, made as they are taken
+# (a file validated as it is read: coprod.stream).
+Typed = pl.DataFrame | Iterable[pl.DataFrame]
 
-def harmonize_batches(codebooks: Codebooks, frames: dict[str, pl.DataFrame],
-                      municipalities: dict[str, Municipalities],
-                      rows: int = BATCH_ROWS) -> Batches:
-    """Harmonize every table from the typed frames of its sources (keyed by source id), batch
-    by batch. The coverage gate is checked for every source first: an uncovered code stops
-    here, before any batch is made."""
-    uncovered: list[str] = []
+
+def harmonize_batches(codebooks: Codebooks, frames: MappingType[str, Typed],
+                      municipalities: MappingType[str, Municipalities],
+                      rows: int = BATCH_ROWS,
+                      progress: Callable[[str], None] = lambda _: None) -> Batches:
+    """Harmonize every table from the typed rows of its sources (keyed by source id), batch
+    by batch, in one pass over each source's rows. A block whose codes a mapping does not
+    cover stops that source's harmonizing (its rows are still counted, to name every such
+    code): the coverage gate then fails after the last batch."""
     warnings: list[str] = []
-    counts: dict[str, dict] = {}
-    for name in codebooks.tables:
-        for source in _sources(codebooks, name, frames):
-            counts[source.id] = source_counts(frames[source.id], source)
-            uncovered += _coverage(source, counts[source.id])
-            warnings += _unused_mappings(source, counts[source.id])
-    if uncovered:
-        raise GateError("codes found in the raw data have no mapping:\n  " + "\n  ".join(uncovered),
-                        hint="add each code to the variable's values and to its mapping's recode, "
-                             "or declare it missing")
+    fieldwork: dict[str, str] = {}
 
     def batches() -> Iterator[tuple[str, pl.DataFrame]]:
+        uncovered: list[str] = []
         broken: list[str] = []
         for name, table in codebooks.tables.items():
+            progress(f"harmonizing {name}")
             for source in _sources(codebooks, name, frames):
-                frame = frames[source.id]
-                not_asked: Counter = Counter()
-                actual: dict[str, Counter] = {}
-                ids = []
-                for start in range(0, max(frame.height, 1), rows):
-                    part = harmonize_source(frame.slice(start, rows), source, table,
-                                            codebooks.package, municipalities[source.id])
-                    not_asked.update(_not_asked_counts(part, table))
-                    for variable, found in harmonized_counts(part, source, table).items():
-                        actual.setdefault(variable, Counter()).update(found)
-                    ids.append(part.select(pl.col(_id_columns(table)).hash()))
+                made = _Made()
+                for block in _blocks(frames[source.id], rows):
+                    counts = source_counts(block, source)
+                    made.add(block, source, table, counts)
+                    if made.uncovered or _coverage(source, counts):
+                        made.uncovered = True  # counted on, harmonized no further
+                        continue
+                    part = harmonize_source(block, source, table, codebooks.package,
+                                            municipalities[source.id])
+                    made.harmonized(part, source, table)
                     yield name, part
-                broken += _partly_not_asked(not_asked, frame.height, source)
-                if not _unique(pl.concat(ids)):  # the ids themselves, to say which repeat
-                    broken += _repeated_ids(frame.select(
-                        _derived(n, table.variables[n], source, codebooks.package,
-                                 municipalities[source.id]) for n in _id_columns(table)),
-                        source, table)
-                broken += reconcile_counts(frame, actual, source, table, counts[source.id])
+                if made.uncovered:
+                    uncovered += _coverage(source, made.counts)
+                    continue
+                if not made.ids:  # no block: its file failed validation, which says why
+                    continue
+                warnings.extend(_unused_mappings(source, made.counts))
+                if made.days is not None:
+                    fieldwork[source.id] = f"{made.days[0]}/{made.days[1]}"
+                broken += _partly_not_asked(made.not_asked, made.rows, source)
+                if not _unique(pl.concat(made.ids)):  # the ids themselves, to say which repeat
+                    broken += _repeated_ids(pl.concat(
+                        block.select(_derived(n, table.variables[n], source, codebooks.package,
+                                              municipalities[source.id])
+                                     for n in _id_columns(table))
+                        for block in _blocks(frames[source.id], rows)), source, table)
+                broken += reconcile_counts(made.side, made.actual, source, table)
+        if uncovered:
+            raise GateError("codes found in the raw data have no mapping:\n  "
+                            + "\n  ".join(uncovered),
+                            hint="add each code to the variable's values and to its mapping's "
+                                 "recode, or declare it missing")
         if broken:
             raise GateError("harmonization does not add up:\n  " + "\n  ".join(broken),
                             hint="check the missing codes and mappings named above")
 
-    return Batches(tuple(warnings), observed_fieldwork(codebooks, frames), batches())
+    return Batches(warnings, fieldwork, batches())
+
+
+@dataclass
+class _Made:
+    """What a source's batches add up to, for the checks that need all of its rows."""
+
+    rows: int = 0
+    counts: dict[str, Counter] = field(default_factory=dict)  # source_counts
+    side: dict[str, Counter] = field(default_factory=dict)  # reconcile.source_side
+    actual: dict[str, Counter] = field(default_factory=dict)  # reconcile.harmonized_counts
+    not_asked: Counter = field(default_factory=Counter)
+    ids: list[pl.DataFrame] = field(default_factory=list)  # hashes of the published ids
+    days: tuple[dt.date, dt.date] | None = None  # first and last interview date
+    uncovered: bool = False
+
+    def add(self, block: pl.DataFrame, source: SourceCodebook, table: HarmonizedTable,
+            counts: dict[str, dict]) -> None:
+        self.rows += block.height
+        _add(self.counts, counts)
+        _add(self.side, source_side(block, source, table, counts))
+        days = _interview_days(block, source)
+        if days is not None:
+            self.days = days if self.days is None else (min(self.days[0], days[0]),
+                                                        max(self.days[1], days[1]))
+
+    def harmonized(self, part: pl.DataFrame, source: SourceCodebook,
+                   table: HarmonizedTable) -> None:
+        self.not_asked.update(_not_asked_counts(part, table))
+        _add(self.actual, harmonized_counts(part, source, table))
+        self.ids.append(part.select(pl.col(_id_columns(table)).hash()))
+
+
+def _add(total: dict[str, Counter], counts: MappingType[str, MappingType]) -> None:
+    for key, found in counts.items():
+        total.setdefault(key, Counter()).update(found)
+
+
+def _blocks(typed: Typed, rows: int) -> Iterator[pl.DataFrame]:
+    """A source's typed rows in blocks of at most ``rows``; a source without rows gives one
+    empty block, so that it still makes its table."""
+    empty, rowful = None, False
+    for block in [typed] if isinstance(typed, pl.DataFrame) else typed:
+        if block.height == 0:
+            empty = block
+        for start in range(0, block.height, rows):
+            rowful = True
+            yield block.slice(start, rows)
+    if empty is not None and not rowful:
+        yield empty
 
 
 def harmonize(codebooks: Codebooks, frames: dict[str, pl.DataFrame],
@@ -152,26 +214,33 @@ def harmonize(codebooks: Codebooks, frames: dict[str, pl.DataFrame],
     for name, part in made.batches:
         parts.setdefault(name, []).append(part)
     return Harmonized({name: pl.concat(p, how="vertical") for name, p in parts.items()},
-                      made.warnings, made.fieldwork)
+                      tuple(made.warnings), made.fieldwork)
 
 
 def _sources(codebooks: Codebooks, table: str,
-             frames: dict[str, pl.DataFrame]) -> list[SourceCodebook]:
+             frames: MappingType[str, object]) -> list[SourceCodebook]:
     return [s for s in sorted(codebooks.sources_for(table), key=lambda s: s.id)
             if s.id in frames]
 
 
-def observed_fieldwork(codebooks: Codebooks, frames: dict[str, pl.DataFrame]) -> dict[str, str]:
+def observed_fieldwork(codebooks: Codebooks, frames: MappingType[str, pl.DataFrame]
+                       ) -> dict[str, str]:
     """The first and last interview date of each source that names its interview_date."""
     out = {}
     for source_id, frame in sorted(frames.items()):
-        name = codebooks.sources[source_id].interview_date
-        if name is None or name not in frame.columns:
-            continue
-        days = frame[name].cast(pl.Date).drop_nulls()
-        if days.len():
-            out[source_id] = f"{days.min()}/{days.max()}"
+        days = _interview_days(frame, codebooks.sources[source_id])
+        if days is not None:
+            out[source_id] = f"{days[0]}/{days[1]}"
     return out
+
+
+def _interview_days(frame: pl.DataFrame, source: SourceCodebook) -> tuple[dt.date, dt.date] | None:
+    name = source.interview_date
+    if name is None or name not in frame.columns:
+        return None
+    first, last = frame.select(pl.col(name).cast(pl.Date).min().alias("first"),
+                               pl.col(name).cast(pl.Date).max().alias("last")).row(0)
+    return None if first is None else (first, last)
 
 
 def _id_columns(table: HarmonizedTable) -> list[str]:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from .atomic import Busy, Unit, exclusive, publish, recover
 from .codebook import Codebooks, load_codebooks
-from .errors import CoprodError, GateError, RawFileError
+from .errors import CoprodError, GateError
 from .incremental import outputs_present, stage_inputs, why_rerun
 from .project import Project
 
@@ -31,8 +31,8 @@ if TYPE_CHECKING:
     from .disclosure.tables import TablePlan
     from .harmonize import Batches, Harmonized
     from .reference import Municipalities
-    from .review import Finding
-    from .validate import Problem, Report, SourceReport
+    from .stream import Streaming
+    from .validate import Report
 
 
 class UsageError(CoprodError):
@@ -62,92 +62,20 @@ def load(project: Project, *, patterns: bool = True) -> Codebooks:
 def validate(project: Project, codebooks: Codebooks, ids: Iterable[str] = (),
              progress: Progress = _quiet, *, keep_raw: bool = False,
              lost_codes: bool = True) -> Validated:
-    """Read and validate the named sources (all when none are named); ``lost_codes``: compare
-    the missing reasons of each with the previous wave of its country."""
-    from .read import read_source
-    from .reference import municipalities as load_municipalities
-    from .review import review, unchecked
-    from .validate import Problem, Report, SourceReport, translation_problems, validate_source
+    """Read and validate the named sources (all when none are named), each valid one's typed
+    frame kept; ``lost_codes``: compare the missing reasons of each with the previous wave of
+    its country."""
+    from .stream import streaming
 
     wanted = list(ids) or sorted(codebooks.sources)
     unknown = [i for i in wanted if i not in codebooks.sources]
     if unknown:
         raise UsageError(f"unknown source {', '.join(unknown)}",
                          hint=f"sources are: {', '.join(sorted(codebooks.sources))}")
-    frames: dict[str, pl.DataFrame] = {}
-    raw_frames: dict[str, pl.DataFrame] = {}
-    reports: list[SourceReport] = []
-    municipalities: dict[str, Municipalities] = {}
-    found = review(codebooks)
-    for source_id in wanted:
-        source = codebooks.sources[source_id]
-        progress(f"validating {source_id}")
-        decided = (tuple(finding_problem(f) for f in found.errors.get(source_id, ())),
-                   tuple(f.text() for f in found.warnings.get(source_id, ())))
-        if unchecked(codebooks, source):  # a draft: its data is checked once it names them
-            reports.append(SourceReport(source_id, source.file, 0, *decided))
-            continue
-        municipalities[source_id] = load_municipalities(project, codebooks.package,
-                                                        source.municipality.reference)
-        try:
-            raw = read_source(project, source, parse_integers=True)
-        except RawFileError as exc:
-            problem = Problem(getattr(exc, "row", None), getattr(exc, "column", None),
-                              getattr(exc, "value", None), "unreadable-file", str(exc),
-                              getattr(exc, "line", None))
-            reports.append(SourceReport(source_id, source.file, 0, (*decided[0], problem),
-                                        decided[1]))
-            continue
-        frame, report = validate_source(raw, source, codebooks, municipalities[source_id].names)
-        if not report.valid and raw.parsed:  # problems quote cells as the file has them
-            raw = read_source(project, source)
-            frame, report = validate_source(raw, source, codebooks,
-                                            municipalities[source_id].names)
-        reports.append(replace(report, errors=decided[0] + report.errors,
-                               warnings=report.warnings + decided[1]))
-        if keep_raw:
-            raw_frames[source_id] = raw.frame
-        if frame is not None:
-            frames[source_id] = frame
-    if lost_codes:
-        reports = [_with_lost_missing_codes(project, codebooks, report, frames)
-                   for report in reports]
-    package_problems = [finding_problem(f) for f in found.errors.get("", ())]
-    report = Report(tuple(reports), tuple(package_problems + translation_problems(codebooks)))
-    return Validated(codebooks, frames, report, municipalities, raw_frames)
-
-
-def _with_lost_missing_codes(project: Project, codebooks: Codebooks, report: SourceReport,
-                             frames: dict[str, pl.DataFrame]) -> SourceReport:
-    """The report with a finding for each missing reason the previous wave of the country had
-    and this source lost (see :func:`coprod.validate.lost_missing_codes`). The previous wave
-    is read when this run did not validate it; when it is not valid, there is nothing to say."""
-    from .review import earlier_waves
-    from .validate import lost_missing_codes
-
-    source = codebooks.sources[report.id]
-    earlier = earlier_waves(codebooks, source)
-    if report.id not in frames or not earlier:
-        return report
-    previous = earlier[0]
-    frame = frames.get(previous.id)
-    if frame is None:
-        try:
-            frame = validate(project, codebooks, [previous.id], lost_codes=False).frames.get(
-                previous.id)
-        except CoprodError:
-            frame = None
-    if frame is None:
-        return report
-    lost = lost_missing_codes(frames[report.id], source, frame, previous, codebooks)
-    return replace(report, warnings=report.warnings + tuple(lost)) if lost else report
-
-
-def finding_problem(finding: Finding) -> Problem:
-    from .validate import Problem
-
-    return Problem(None, finding.key, finding.value, finding.check, finding.message, finding.line,
-                   finding.file)
+    checking = streaming(project, codebooks, progress, wanted, keep=True, keep_raw=keep_raw,
+                         lost_codes=lost_codes)
+    report = checking.report()
+    return Validated(codebooks, checking.frames, report, checking.municipalities, checking.raw)
 
 
 def report_file(project: Project, report: Report) -> dict[Path, bytes]:
@@ -190,10 +118,14 @@ def refuse_drafts(codebooks: Codebooks) -> None:
 def _harmonizable(validated: Validated) -> None:
     _awaiting_review(validated.codebooks)
     if not validated.report.valid:
-        failing = [s.id for s in validated.report.sources if not s.valid]
-        raise GateError(f"validation failed for {', '.join(failing) or 'the codebooks'}:\n  "
-                        + "\n  ".join(validated.report.summary()),
-                        hint="run `coprod validate` to see every problem with its row")
+        raise _invalid(validated.report)
+
+
+def _invalid(report: Report) -> GateError:
+    failing = [s.id for s in report.sources if not s.valid]
+    return GateError(f"validation failed for {', '.join(failing) or 'the codebooks'}:\n  "
+                     + "\n  ".join(report.summary()),
+                     hint="run `coprod validate` to see every problem with its row")
 
 
 def harmonize_validated(validated: Validated) -> Harmonized:
@@ -269,8 +201,37 @@ class Packaged:
 def package(project: Project, codebooks: Codebooks, progress: Progress = _quiet) -> Packaged:
     """validate → harmonize → the bytes of processed/, datapackage.json and the validation
     report, checked, nothing written. When validation fails, or a harmonization gate does,
-    the validation report is published alone (it says why) and the build stops. The tables
-    are harmonized batch by batch as they are written: no table is held whole."""
+    the validation report is published alone (it says why) and the build stops.
+
+    One pass over the raw files (coprod.stream): each file is validated block by block as the
+    tables are harmonized and written batch by batch, so that no file or table is held whole.
+    Where that cannot say everything exactly (codebooks that already fail review, a file
+    valid as a whole that a block of it could not show to be), the files are validated
+    whole first, as they were before the pass was made one."""
+    from .harmonize import harmonize_batches
+    from .stream import package_problems, streaming
+
+    checking = streaming(project, codebooks, progress)
+    if any(s.review for s in codebooks.sources.values()) or checking.found.errors or (
+            package_problems(codebooks, checking.found)):  # refused: the whole report says why
+        return _package_whole(project, codebooks, progress)
+    progress("making processed/ and datapackage.json")
+    harmonized = harmonize_batches(codebooks, checking.streams, checking.municipalities,
+                                   progress=progress)
+    batches = _checked(harmonized.batches, project, checking)
+    try:
+        files, bundle, plans = package_outputs(project, codebooks,
+                                               replace(harmonized, batches=batches))
+    except _Incomplete:
+        return _package_whole(project, codebooks, progress)
+    report = checking.report()
+    warnings = tuple(f"{s.id}: {w}" for s in report.sources for w in s.warnings)
+    return Packaged({**files, **report_file(project, report)},
+                    warnings + tuple(harmonized.warnings), bundle, plans)
+
+
+def _package_whole(project: Project, codebooks: Codebooks, progress: Progress) -> Packaged:
+    """:func:`package` from the typed frames of every file validated whole."""
     validated = validate(project, codebooks, progress=progress)
     warnings = tuple(f"{s.id}: {w}" for s in validated.report.sources for w in s.warnings)
     progress("harmonizing")
@@ -284,7 +245,12 @@ def package(project: Project, codebooks: Codebooks, progress: Progress = _quiet)
     batches = _reporting(harmonized.batches, project, validated.report)
     files, bundle, plans = package_outputs(project, codebooks,
                                            replace(harmonized, batches=batches))
-    return Packaged({**files, **report}, warnings + harmonized.warnings, bundle, plans)
+    return Packaged({**files, **report}, warnings + tuple(harmonized.warnings), bundle, plans)
+
+
+class _Incomplete(Exception):
+    """A file valid as a whole whose stream stopped at a block that could not show it: what
+    was made of it is not whole."""
 
 
 def _reporting(batches: Iterator[tuple[str, pl.DataFrame]], project: Project,
@@ -296,6 +262,29 @@ def _reporting(batches: Iterator[tuple[str, pl.DataFrame]], project: Project,
     except GateError:
         write_report(project, report)
         raise
+
+
+def _checked(batches: Iterator[tuple[str, pl.DataFrame]], project: Project,
+             checking: Streaming) -> Iterator[tuple[str, pl.DataFrame]]:
+    """:func:`_reporting` for files validated as they are read: their report is known once
+    the batches are made, and stops the build then if it fails (before any gate's error,
+    which invalid rows may have caused)."""
+    try:
+        yield from batches
+    except GateError:
+        report = checking.report()
+        if report.valid and checking.incomplete:
+            raise _Incomplete(", ".join(sorted(checking.incomplete))) from None
+        write_report(project, report)
+        if not report.valid:
+            raise _invalid(report) from None
+        raise
+    report = checking.report()
+    if not report.valid:
+        write_report(project, report)
+        raise _invalid(report)
+    if checking.incomplete:
+        raise _Incomplete(", ".join(sorted(checking.incomplete)))
 
 
 def write_package(project: Project, codebooks: Codebooks,

@@ -120,27 +120,38 @@ def reconcile(source_frame: pl.DataFrame, harmonized: pl.DataFrame, source: Sour
               table: HarmonizedTable, counts: dict[str, dict] | None = None) -> list[str]:
     """The mapped variables of one source whose harmonized frequencies do not add up.
     ``counts`` are the source's :func:`source_counts`, when already made."""
-    return reconcile_counts(source_frame, harmonized_counts(harmonized, source, table), source,
-                            table, counts)
+    return reconcile_counts(source_side(source_frame, source, table, counts),
+                            harmonized_counts(harmonized, source, table), source, table)
 
 
-def reconcile_counts(source_frame: pl.DataFrame, actual: dict[str, Counter],
-                     source: SourceCodebook, table: HarmonizedTable,
-                     counts: dict[str, dict] | None = None) -> list[str]:
-    """:func:`reconcile` from the :func:`harmonized_counts` of the harmonized rows (added up
-    over their batches)."""
-    counts = counts if counts is not None else source_counts(source_frame, source)
+def source_side(frame: pl.DataFrame, source: SourceCodebook, table: HarmonizedTable,
+                counts: dict[str, dict] | None = None) -> dict[str, Counter]:
+    """What the source column of each mapped variable holds, as reconciliation counts it: by
+    code when categorical; by missing code, blank and :data:`VALUE` otherwise. Counts of
+    batches of rows add up. ``counts``: the frame's :func:`source_counts`, when already made."""
+    counts = counts if counts is not None else source_counts(frame, source)
+    out = {}
+    for name, mapping in source.mappings.items():
+        if not isinstance(mapping, Mapping):
+            continue
+        if table.variables[name].type == "categorical":
+            out[name] = Counter(counts.get(mapping.from_) or value_counts(
+                frame, [mapping.from_])[mapping.from_])
+        else:
+            out[name] = Counter(_numeric_counts(frame, mapping.from_,
+                                                source.variables[mapping.from_]))
+    return out
+
+
+def reconcile_counts(source_side: dict[str, Counter], actual: dict[str, Counter],
+                     source: SourceCodebook, table: HarmonizedTable) -> list[str]:
+    """:func:`reconcile` from the :func:`source_side` and :func:`harmonized_counts` of the
+    source's rows (each added up over their batches)."""
     mapped = {name: m for name, m in source.mappings.items() if isinstance(m, Mapping)}
     categorical = {name for name in mapped if table.variables[name].type == "categorical"}
     problems = []
     for name, mapping in mapped.items():
-        if name in categorical:
-            source_side = counts.get(mapping.from_) or value_counts(
-                source_frame, [mapping.from_])[mapping.from_]
-        else:
-            source_side = _numeric_counts(source_frame, mapping.from_,
-                                          source.variables[mapping.from_])
-        expected = +expected_counts(source_side, mapping, source, name in categorical)
+        expected = +expected_counts(source_side[name], mapping, source, name in categorical)
         found = +actual[name]
         if expected != found:
             diff = ", ".join(f"{k}: source {expected.get(k, 0)} vs harmonized {found.get(k, 0)}"

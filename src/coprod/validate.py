@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -24,9 +25,10 @@ from .codebook import (
     shown_path,
     yaml_line,
 )
-from .errors import CoprodError
+from .errors import CoprodError, RawFileError
 from .imports import optional_modules_hidden, pandera_polars
-from .read import TAGGED, RawTable
+from .project import Project
+from .read import TAGGED, RawTable, read_source
 
 pa = pandera_polars()
 from pandera.config import ValidationDepth, config_context  # noqa: E402 - after pandera_polars
@@ -415,6 +417,27 @@ def validate_source(raw: RawTable, source: SourceCodebook, codebooks: Codebooks,
     return (typed if report.valid else None), report
 
 
+def validate_file(project: Project, source: SourceCodebook, codebooks: Codebooks,
+                  municipalities: dict[str, str]) -> tuple[RawTable | None, pl.DataFrame | None,
+                                                             SourceReport]:
+    """Read and validate a source's file whole: the raw table (None when the file cannot be
+    read), the typed frame (None when invalid) and the report. Integer columns are parsed
+    while reading; when the file has a problem it is read again as text, so that every problem
+    quotes its cell as the file has it."""
+    try:
+        raw = read_source(project, source, parse_integers=True)
+    except RawFileError as exc:
+        problem = Problem(getattr(exc, "row", None), getattr(exc, "column", None),
+                          getattr(exc, "value", None), "unreadable-file", str(exc),
+                          getattr(exc, "line", None))
+        return None, None, SourceReport(source.id, source.file, 0, (problem,))
+    frame, report = validate_source(raw, source, codebooks, municipalities)
+    if not report.valid and raw.parsed:
+        raw = read_source(project, source)
+        frame, report = validate_source(raw, source, codebooks, municipalities)
+    return raw, frame, report
+
+
 def identity(column: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     """What makes two values of an id (or of a ``unique:`` variable) the same: a number is
     compared as the number it is (``010001``, `` 10001 `` and ``10001`` in an integer column
@@ -486,13 +509,26 @@ def _outside_fieldwork(typed: pl.DataFrame, raw: RawTable,
             for i in rows]
 
 
-def _reason_counts(frame: pl.DataFrame, source: SourceCodebook,
-                   names: list[str]) -> dict[str, dict[str, int]]:
-    """Harmonized variable -> missing reason -> rows, over the source columns they are mapped
-    from; ``""`` counts the blank cells. One pass over the columns."""
+@dataclass(frozen=True)
+class Reasons:
+    """A source's rows, and for each harmonized variable mapped from one of its columns, the
+    rows by missing reason (``""``: blank cells). Reasons of blocks of rows add up (``+``)."""
+
+    rows: int
+    counts: dict[str, Counter]
+
+    def __add__(self, other: Reasons) -> Reasons:
+        counts = {name: found + other.counts.get(name, Counter())
+                  for name, found in self.counts.items()}
+        return Reasons(self.rows + other.rows, {**other.counts, **counts})
+
+
+def reasons(frame: pl.DataFrame, source: SourceCodebook) -> Reasons:
+    """The :class:`Reasons` of a typed frame: one pass over its mapped columns."""
     from .harmonize import missing_reason
 
     exprs = []
+    names = [name for name, m in source.mappings.items() if isinstance(m, Mapping)]
     for name in names:
         mapping = source.mappings[name]
         assert isinstance(mapping, Mapping)
@@ -505,17 +541,17 @@ def _reason_counts(frame: pl.DataFrame, source: SourceCodebook,
             blank = blank & pl.col(TAGGED + mapping.from_).is_null()
         exprs.append(blank.sum().alias(f"{name}\0"))
     row = frame.select(exprs).row(0, named=True) if exprs else {}
-    out: dict[str, dict[str, int]] = {name: {} for name in names}
+    out: dict[str, Counter] = {name: Counter() for name in names}
     for key, n in row.items():
         name, reason = key.split("\0")
         out[name][reason] = n
-    return out
+    return Reasons(frame.height, out)
 
 
 CHANCE = 0.001  # about one false alarm in twenty builds of fifty questions each
 
 
-def lost_missing_codes(frame: pl.DataFrame, source: SourceCodebook, earlier: pl.DataFrame,
+def lost_missing_codes(now: Reasons, source: SourceCodebook, before: Reasons,
                        previous: SourceCodebook, codebooks: Codebooks) -> list[str]:
     """Missing reasons that the previous wave of a country has rows of and this source has none,
     in a question whose blanks it does count: a delivery that wrote "don't know" as empty cells
@@ -523,22 +559,19 @@ def lost_missing_codes(frame: pl.DataFrame, source: SourceCodebook, earlier: pl.
     names = [n for n, m in source.mappings.items() if isinstance(m, Mapping)
              and isinstance(previous.mappings.get(n), Mapping)
              and source.variables[m.from_].blank is not None]
-    if not names:
-        return []
-    now = _reason_counts(frame, source, names)
-    before = _reason_counts(earlier, previous, names)
     path = codebooks.files.get(source.id)
     findings = []
     for name in names:
         mapping = source.mappings[name]
         assert isinstance(mapping, Mapping)
         var = source.variables[mapping.from_]
-        blanks = now[name].get("", 0)
-        asked_before = earlier.height - before[name].get("", 0)
-        asked = frame.height - blanks
+        had, has = before.counts[name], now.counts[name]
+        blanks = has.get("", 0)
+        asked_before = before.rows - had.get("", 0)
+        asked = now.rows - blanks
         # A reason some answers had before can be absent by chance in a small wave: say so
         # only when its earlier rate makes no row at all unlikely (below CHANCE).
-        lost = sorted(r for r, n in before[name].items() if r and n and not now[name].get(r)
+        lost = sorted(r for r, n in had.items() if r and n and not has.get(r)
                       and asked_before and (1 - n / asked_before) ** asked < CHANCE)
         if not blanks or not lost:
             continue
@@ -546,10 +579,10 @@ def lost_missing_codes(frame: pl.DataFrame, source: SourceCodebook, earlier: pl.
         assert isinstance(old, Mapping)
         line = yaml_line(path, ("variables", mapping.from_)) if path else None
         where = f"{shown_path(path)}{f':{line}' if line else ''}: " if path else ""
-        had = ", ".join(f"{before[name][r]} {r}" for r in lost)
+        counted = ", ".join(f"{had[r]} {r}" for r in lost)
         findings.append(
             f"{where}variables.{mapping.from_}: no row is {' or '.join(lost)}, where "
-            f"{previous.id} had {had} ({old.from_}), while {blanks} row"
+            f"{previous.id} had {counted} ({old.from_}), while {blanks} row"
             f"{'s are' if blanks > 1 else ' is'} blank, read as {var.blank}: if the delivery "
             "wrote those answers as empty cells, they are now counted as "
             f"{var.blank}; check the file, its missing codes and `blank:` [missing-code-unused]")
