@@ -174,3 +174,13 @@ def test_a_warning_of_a_block_is_said_as_the_file_read_whole_says_it(
         warnings.append(report.warnings)
     assert warnings[0] == warnings[1]
     assert "line 41" in warnings[1][0] and "21 letters in all" in warnings[1][0]
+
+
+def test_validating_alone_keeps_no_file_and_says_the_same(monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    """`coprod validate` keeps no typed frame, and its report is the build's."""
+    monkeypatch.setattr(read, "BLOCK_BYTES", 3000)
+    alone = pipeline.validate(DEMO, CODEBOOKS, frames=False)
+    kept = pipeline.validate(DEMO, CODEBOOKS)
+    assert alone.frames == {} and set(kept.frames) == set(CODEBOOKS.sources)
+    assert alone.report == kept.report and alone.report.valid

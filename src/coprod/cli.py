@@ -190,7 +190,7 @@ def validate(ctx: Context, sources: tuple[str, ...], fmt: str, failing_rows: Pat
         project = ctx.project()
         codebooks = pipeline.load(project)
         validated = pipeline.validate(project, codebooks, sources,
-                                      keep_raw=failing_rows is not None)
+                                      keep_raw=failing_rows is not None, frames=False)
         pipeline.write_report(project, validated.report)
         written: list[Path] = []
         if failing_rows is not None:

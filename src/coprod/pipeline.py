@@ -61,10 +61,11 @@ def load(project: Project, *, patterns: bool = True) -> Codebooks:
 
 def validate(project: Project, codebooks: Codebooks, ids: Iterable[str] = (),
              progress: Progress = _quiet, *, keep_raw: bool = False,
-             lost_codes: bool = True) -> Validated:
-    """Read and validate the named sources (all when none are named), each valid one's typed
-    frame kept; ``lost_codes``: compare the missing reasons of each with the previous wave of
-    its country."""
+             lost_codes: bool = True, frames: bool = True) -> Validated:
+    """Read and validate the named sources (all when none are named); ``frames``: keep each
+    valid one's typed frame (without, no file is held whole: ``coprod validate``);
+    ``lost_codes``: compare the missing reasons of each with the previous wave of its
+    country."""
     from .stream import streaming
 
     wanted = list(ids) or sorted(codebooks.sources)
@@ -72,7 +73,7 @@ def validate(project: Project, codebooks: Codebooks, ids: Iterable[str] = (),
     if unknown:
         raise UsageError(f"unknown source {', '.join(unknown)}",
                          hint=f"sources are: {', '.join(sorted(codebooks.sources))}")
-    checking = streaming(project, codebooks, progress, wanted, keep=True, keep_raw=keep_raw,
+    checking = streaming(project, codebooks, progress, wanted, keep=frames, keep_raw=keep_raw,
                          lost_codes=lost_codes)
     report = checking.report()
     return Validated(codebooks, checking.frames, report, checking.municipalities, checking.raw)

@@ -100,8 +100,9 @@ class SourceStream:
 
 @dataclass
 class Streaming:
-    """The sources of a build (all but drafts), each validated as its blocks are taken;
-    :meth:`report` once they were (a source not taken is read then). ``keep``: keep each valid
+    """The sources of a build (``sources``, in the report's order; drafts have no stream),
+    each validated as its blocks are taken; :meth:`report` once they were (a source not taken
+    is read then). ``keep``: keep each valid
     source's typed frame in :attr:`frames`; ``keep_raw``: read each file whole and keep the
     frame as read in :attr:`raw` (`coprod validate --failing-rows`)."""
 
@@ -110,7 +111,7 @@ class Streaming:
     found: Review
     streams: dict[str, SourceStream]
     municipalities: dict[str, Municipalities]
-    drafts: set[str]
+    sources: list[str]
     keep: bool = False
     keep_raw: bool = False
     lost_codes: bool = True  # compare each source's missing reasons with the previous wave
@@ -164,27 +165,23 @@ class Streaming:
                        for report in reports]
         return Report(tuple(reports), package_problems(self.codebooks, self.found))
 
-    @property
-    def sources(self) -> list[str]:
-        return sorted(self.streams.keys() | self.drafts)
-
 
 def streaming(project: Project, codebooks: Codebooks, progress: Callable[[str], None],
               ids: Iterable[str] = (), **options: bool) -> Streaming:
     """The streams of the named sources (all when none are named), none taken yet; a draft
     has none. ``options``: those of :class:`Streaming`."""
     found = review(codebooks)
-    streams, places, drafts = {}, {}, set()
-    for source_id in sorted(ids or codebooks.sources):
+    streams, places = {}, {}
+    wanted = list(ids) or sorted(codebooks.sources)
+    for source_id in wanted:
         source = codebooks.sources[source_id]
         if unchecked(codebooks, source):
-            drafts.add(source_id)
             continue
         places[source_id] = load_municipalities(project, codebooks.package,
                                                 source.municipality.reference)
         streams[source_id] = SourceStream(project, source, codebooks, places[source_id],
                                           progress)
-    return Streaming(project, codebooks, found, streams, places, drafts, **options)
+    return Streaming(project, codebooks, found, streams, places, wanted, **options)
 
 
 def decisions(found: Review, source_id: str) -> tuple[tuple[Problem, ...], tuple[str, ...]]:
