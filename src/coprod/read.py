@@ -12,6 +12,9 @@ value: the wrong encoding (including UTF-8 that decodes as cp1252 without error,
 (Unicode NFD) column name, a quote that is never closed, rows with too many or too few fields, an
 empty line, a repeated header, a truncated file, no data rows. These checks are vectorised: they
 cost a few scans of the text, not a loop over rows.
+
+A large file is also read in blocks of whole rows (:func:`read_blocks`), each block by the same
+reader and checks, so that the package stage never holds it whole (coprod.stream).
 """
 
 from __future__ import annotations
