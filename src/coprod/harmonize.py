@@ -331,12 +331,7 @@ def _derived(name: str, var: HarmonizedVariable, source: SourceCodebook, package
              places: Municipalities) -> pl.Expr:
     ref = package.municipality_references[source.municipality.reference]
     code = pl.col(source.municipality.variable).cast(pl.String).str.zfill(ref.width)
-    single = {c: after[0] for c, after in places.successors.items() if len(after) == 1}
-    reference_code = code.replace_strict(single, default=None)
-    split = places.split()
-    split_into = {c: " | ".join(f"{a} {places.reference_names[a]}" for a in after)
-                  for c, after in split.items()}
-    regions = {c: r for c in places.successors if (r := places.region_of(c)) is not None}
+    reference_code = code.replace_strict(places.single, default=None)
     expr = {
         # the id as validation compared it: a text id without the spaces around it
         "respondent_id": pl.format("{}-{}", pl.lit(source.id),
@@ -350,10 +345,10 @@ def _derived(name: str, var: HarmonizedVariable, source: SourceCodebook, package
         "municipality_code_reference": reference_code,
         "municipality_name_reference": reference_code.replace_strict(places.reference_names,
                                                                      default=None),
-        "region_reference": code.replace_strict(regions, default=None),
-        "municipality_split": pl.when(code.is_in(list(split))).then(pl.lit("yes"))
+        "region_reference": code.replace_strict(places.regions, default=None),
+        "municipality_split": pl.when(code.is_in(list(places.split_into))).then(pl.lit("yes"))
         .otherwise(pl.lit("no")),
-        "municipality_split_into": code.replace_strict(split_into, default=None),
+        "municipality_split_into": code.replace_strict(places.split_into, default=None),
     }[var.derive]  # type: ignore[index]
     dtype = enum_of(var, package) if var.type == "categorical" else _scalar(var)
     return expr.cast(dtype).alias(name)

@@ -10,7 +10,7 @@ assigned to one of them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import polars as pl
@@ -33,6 +33,24 @@ class Municipalities:
 
     def split(self) -> dict[str, tuple[str, ...]]:
         return {code: after for code, after in self.successors.items() if len(after) > 1}
+
+    # Lookups every batch of a source's rows makes its municipality columns from: made once.
+    @cached_property
+    def single(self) -> dict[str, str]:
+        """Each code that one code of the reference vintage continues -> that code."""
+        return {code: after[0] for code, after in self.successors.items() if len(after) == 1}
+
+    @cached_property
+    def split_into(self) -> dict[str, str]:
+        """Each split code -> its successors with their names ("0301 Oslo | ...")."""
+        return {code: " | ".join(f"{a} {self.reference_names[a]}" for a in after)
+                for code, after in self.split().items()}
+
+    @cached_property
+    def regions(self) -> dict[str, str]:
+        """Each code whose region is known (:meth:`region_of`) -> that region."""
+        return {code: region for code in self.successors
+                if (region := self.region_of(code)) is not None}
 
     def region_of(self, code: str) -> str | None:
         """The region of a source code: known even for a split code when every successor lies
