@@ -14,6 +14,7 @@ import pytest
 
 from conftest import REPO
 from coprod import pipeline
+from coprod.codebook import Mapping
 from coprod.errors import GateError
 from coprod.harmonize import harmonize_batches, harmonize_source
 from coprod.project import Project
@@ -145,3 +146,26 @@ def test_not_asked_in_some_batches_only_is_caught(validated: pipeline.Validated,
             pass
     rows = validated.frames[source.id].height
     assert f"{source.id}: {planted[0]} is not_asked in 100 of {rows} rows" in str(caught.value)
+
+
+def test_a_code_without_mapping_in_a_later_batch_stops_that_source_and_is_counted_whole(
+        validated: pipeline.Validated) -> None:
+    """A code no mapping covers, in three late rows of a source, batches apart: the batches
+    before the first are made, none from it on, and the gate names the code with its rows in
+    the whole source (counted on after the first)."""
+    codebooks = validated.codebooks
+    source = sorted(codebooks.sources_for("institutions"), key=lambda s: s.id)[0]
+    column = next(m.from_ for m in source.mappings.values()
+                  if isinstance(m, Mapping) and m.recode)
+    frame = validated.frames[source.id]
+    code = max(int(c) for c in frame[column].drop_nulls().unique()) + 1000
+    frames = {**validated.frames, source.id: frame.with_columns(
+        pl.when(pl.int_range(pl.len()).is_in([frame.height - 120, frame.height - 2,
+                                               frame.height - 1])).then(pl.lit(code))
+        .otherwise(pl.col(column)).cast(frame.schema[column]).alias(column))}
+    made = harmonize_batches(codebooks, frames, validated.municipalities, rows=50)
+    rows = 0
+    with pytest.raises(GateError, match=rf"{source.id}: {column} code {code} \(3 rows\)"):
+        for _, batch in made.batches:
+            rows += batch.filter(pl.col("source") == source.id).height
+    assert 0 < rows <= frame.height - 120
