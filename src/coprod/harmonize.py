@@ -223,18 +223,9 @@ def _sources(codebooks: Codebooks, table: str,
             if s.id in frames]
 
 
-def observed_fieldwork(codebooks: Codebooks, frames: MappingType[str, pl.DataFrame]
-                       ) -> dict[str, str]:
-    """The first and last interview date of each source that names its interview_date."""
-    out = {}
-    for source_id, frame in sorted(frames.items()):
-        days = _interview_days(frame, codebooks.sources[source_id])
-        if days is not None:
-            out[source_id] = f"{days[0]}/{days[1]}"
-    return out
-
-
 def _interview_days(frame: pl.DataFrame, source: SourceCodebook) -> tuple[dt.date, dt.date] | None:
+    """The first and last interview date of a source's rows, where it names its
+    interview_date and they have one."""
     name = source.interview_date
     if name is None or name not in frame.columns:
         return None

@@ -225,28 +225,32 @@ def package(project: Project, codebooks: Codebooks, progress: Progress = _quiet)
                                                replace(harmonized, batches=batches))
     except _Incomplete:
         return _package_whole(project, codebooks, progress)
-    report = checking.report()
-    warnings = tuple(f"{s.id}: {w}" for s in report.sources for w in s.warnings)
-    return Packaged({**files, **report_file(project, report)},
-                    warnings + tuple(harmonized.warnings), bundle, plans)
+    return _packaged(project, checking.report(), harmonized, (files, bundle, plans))
 
 
 def _package_whole(project: Project, codebooks: Codebooks, progress: Progress) -> Packaged:
-    """:func:`package` from the typed frames of every file validated whole."""
+    """:func:`package` from every valid file's typed frame held whole (validated first)."""
     validated = validate(project, codebooks, progress=progress)
-    warnings = tuple(f"{s.id}: {w}" for s in validated.report.sources for w in s.warnings)
     progress("harmonizing")
     try:
         harmonized = harmonize_in_batches(validated)
     except GateError:
         write_report(project, validated.report)
         raise
-    report = report_file(project, validated.report)
     progress("making processed/ and datapackage.json")
     batches = _reporting(harmonized.batches, project, validated.report)
-    files, bundle, plans = package_outputs(project, codebooks,
-                                           replace(harmonized, batches=batches))
-    return Packaged({**files, **report}, warnings + tuple(harmonized.warnings), bundle, plans)
+    made = package_outputs(project, codebooks, replace(harmonized, batches=batches))
+    return _packaged(project, validated.report, harmonized, made)
+
+
+def _packaged(project: Project, report: Report, harmonized: Batches,
+              made: tuple[dict[Path, bytes], dict[str, bytes], dict[str, TablePlan]]
+              ) -> Packaged:
+    """The package's files with the validation report, and every warning of the two."""
+    files, bundle, plans = made
+    warnings = tuple(f"{s.id}: {w}" for s in report.sources for w in s.warnings)
+    return Packaged({**files, **report_file(project, report)},
+                    warnings + tuple(harmonized.warnings), bundle, plans)
 
 
 class _Incomplete(Exception):
